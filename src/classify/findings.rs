@@ -1,0 +1,38 @@
+//! Findings on exchanges that did not fail: a protected route that let a bad token through, or
+//! an upstream that accepts what authlens's config rejects.
+
+use super::Exchange;
+use crate::cause::Finding;
+use crate::facts::ResponseFacts;
+use crate::token::{Presented, Verdict};
+
+pub(super) fn of(x: &Exchange<'_>, resp: &ResponseFacts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !resp.status.is_success() {
+        return out;
+    }
+    let protected = x
+        .policy
+        .routes
+        .get(x.request.route)
+        .is_some_and(|r| r.protected);
+    let verdict = x.token.map(|t| &t.verdict);
+    match (&x.request.credentials, verdict) {
+        (Presented::None | Presented::NotBearer(_), _) if protected => {
+            out.push(Finding::UnprotectedRoute)
+        }
+        (_, Some(Verdict::Invalid(_))) => out.push(Finding::ConfigDrift),
+        _ => {}
+    }
+    let expiring = x.token.and_then(|t| t.claims.exp).is_some_and(|exp| {
+        let now = x
+            .now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        exp > now && exp - now <= x.policy.expiring_soon.as_secs() as i64
+    });
+    if expiring {
+        out.push(Finding::TokenExpiringSoon);
+    }
+    out
+}

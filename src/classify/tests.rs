@@ -1,0 +1,104 @@
+//! Table tests for `classify`. Each row is one exchange and the verdict it must get.
+
+use super::*;
+use crate::facts::{Outcome, RequestFacts, ResponseFacts, TransportError};
+use crate::policy::{Policy, RouteId};
+use crate::telemetry::trace_context::TraceContext;
+use crate::token::Presented;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+
+pub(crate) fn request(credentials: Presented) -> RequestFacts {
+    RequestFacts {
+        method: Method::GET,
+        uri: "/files".parse().unwrap(),
+        route: RouteId(0),
+        client: "127.0.0.1:5000".parse().unwrap(),
+        user_agent: None,
+        origin: None,
+        host: None,
+        preflight: None,
+        cookie_present: false,
+        credentials,
+        trace: TraceContext::fresh(),
+        request_id: HeaderValue::from_static("req-1"),
+    }
+}
+
+fn run(req: &RequestFacts, outcome: &Outcome) -> Classification {
+    let policy = Policy::empty();
+    classify(&Exchange {
+        request: req,
+        token: None,
+        outcome,
+        policy: &policy,
+        history: History::default(),
+        now: SystemTime::now(),
+    })
+}
+
+#[test]
+fn transport_errors_map_to_upstream_causes() {
+    let rows = [
+        (
+            TransportError::Refused {
+                loopback_answers: false,
+            },
+            Cause::UpstreamConnectionRefused,
+            Detail::None,
+        ),
+        (
+            TransportError::Refused {
+                loopback_answers: true,
+            },
+            Cause::UpstreamConnectionRefused,
+            Detail::BoundToLoopback,
+        ),
+        (
+            TransportError::ConnectTimeout,
+            Cause::UpstreamConnectTimeout,
+            Detail::None,
+        ),
+        (
+            TransportError::ResponseTimeout,
+            Cause::UpstreamResponseTimeout,
+            Detail::None,
+        ),
+        (
+            TransportError::Reset { mid_body: true },
+            Cause::UpstreamReset,
+            Detail::None,
+        ),
+        (TransportError::Dns, Cause::UpstreamDnsFailure, Detail::None),
+        (
+            TransportError::ClientAborted,
+            Cause::ClientAborted,
+            Detail::None,
+        ),
+    ];
+    let req = request(Presented::None);
+    for (err, cause, detail) in rows {
+        let c = run(&req, &Outcome::Transport(err));
+        let f = c.failure.expect("a failure");
+        assert_eq!((f.cause, f.detail), (cause, detail), "{err:?}");
+        assert!(!f.hint.is_empty());
+    }
+}
+
+#[test]
+fn missing_token_on_401_and_success_is_quiet() {
+    let req = request(Presented::None);
+    let resp = |s: u16| {
+        Outcome::Response(ResponseFacts::from_head(
+            StatusCode::from_u16(s).unwrap(),
+            &HeaderMap::new(),
+            false,
+        ))
+    };
+    let f = run(&req, &resp(401)).failure.unwrap();
+    assert_eq!(f.cause, Cause::TokenMissing);
+    assert!(run(&req, &resp(200)).failure.is_none());
+    assert_eq!(
+        run(&req, &resp(503)).failure.unwrap().cause,
+        Cause::UpstreamServerError
+    );
+}

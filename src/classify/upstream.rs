@@ -1,0 +1,116 @@
+//! Transport failures and plain server errors (CONTRACT §2, category `upstream`).
+
+use super::{Exchange, Failure};
+use crate::cause::{Cause, Confidence, Detail};
+use crate::facts::{ResponseFacts, TlsProblem, TransportError};
+
+pub(super) fn transport(x: &Exchange<'_>, err: TransportError) -> Failure {
+    let _ = x;
+    let proof = Confidence::Proxy;
+    match err {
+        TransportError::Refused {
+            loopback_answers: true,
+        } => Failure::new(
+            Cause::UpstreamConnectionRefused,
+            Detail::BoundToLoopback,
+            proof,
+            "the upstream refused the connection on its configured address but answers on 127.0.0.1: \
+             it is bound to loopback only; make it listen on 0.0.0.0 (or the pod address)",
+        ),
+        TransportError::Refused {
+            loopback_answers: false,
+        } => Failure::new(
+            Cause::UpstreamConnectionRefused,
+            Detail::None,
+            proof,
+            "nothing accepts connections at the upstream address: is the API running, and is the port in \
+             upstream.url right?",
+        ),
+        TransportError::Dns => Failure::new(
+            Cause::UpstreamDnsFailure,
+            Detail::None,
+            proof,
+            "the upstream host name does not resolve: check upstream.url for a typo or a missing DNS record",
+        ),
+        TransportError::Tls(problem) => {
+            let (detail, what) = match problem {
+                TlsProblem::Untrusted => (
+                    Detail::Untrusted,
+                    "its certificate is not signed by a trusted CA (set upstream.ca_file)",
+                ),
+                TlsProblem::NameMismatch => (
+                    Detail::NameMismatch,
+                    "its certificate does not name the host in upstream.url",
+                ),
+                TlsProblem::Expired => (
+                    Detail::Expired,
+                    "its certificate has expired or is not yet valid",
+                ),
+                TlsProblem::Protocol => (
+                    Detail::Protocol,
+                    "it does not speak TLS there (http vs https?)",
+                ),
+                TlsProblem::Other => (Detail::None, "the handshake failed"),
+            };
+            Failure::new(
+                Cause::UpstreamTlsError,
+                detail,
+                proof,
+                format!("TLS to the upstream failed: {what}"),
+            )
+        }
+        TransportError::ConnectTimeout => Failure::new(
+            Cause::UpstreamConnectTimeout,
+            Detail::None,
+            proof,
+            "the upstream did not accept the connection in time: check the address, firewall, and that the API \
+             is not overloaded",
+        ),
+        TransportError::ResponseTimeout => Failure::new(
+            Cause::UpstreamResponseTimeout,
+            Detail::None,
+            proof,
+            "the upstream accepted the request but sent no response head within upstream.response_timeout: look \
+             for a hung handler or a slow dependency",
+        ),
+        TransportError::Reset { mid_body } => Failure::new(
+            Cause::UpstreamReset,
+            Detail::None,
+            proof,
+            if mid_body {
+                "the upstream dropped the connection in the middle of the response body: check the API's crash logs"
+            } else {
+                "the upstream closed the connection before answering: check the API's crash logs and keep-alive \
+                 settings"
+            },
+        ),
+        TransportError::ClientAborted => Failure::new(
+            Cause::ClientAborted,
+            Detail::None,
+            proof,
+            "the client hung up before the response was complete: usually a client-side timeout shorter than the \
+             API's response time",
+        ),
+        TransportError::Other => Failure::new(
+            Cause::UpstreamReset,
+            Detail::None,
+            Confidence::Heuristic,
+            "the connection to the upstream failed in an unexpected way; see the error in authlens's debug log",
+        ),
+    }
+}
+
+/// A 5xx that carries no auth meaning, so auth dashboards are not blamed for it.
+pub(super) fn server_error(resp: &ResponseFacts) -> Option<Failure> {
+    resp.status.is_server_error().then(|| {
+        Failure::new(
+            Cause::UpstreamServerError,
+            Detail::None,
+            Confidence::Upstream,
+            format!(
+                "the API answered {} unrelated to auth; see the API's error logs",
+                resp.status.as_u16()
+            ),
+        )
+    })
+}

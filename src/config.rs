@@ -1,0 +1,17 @@
+//! Configuration: the YAML model, durations, loading, and whole-file validation.
+//!
+//! Unknown keys are refused by serde; every semantic problem is collected with its key, line and
+//! column before anything starts serving.
+
+mod duration;
+mod load;
+mod model;
+mod validate;
+
+pub use duration::Duration;
+pub use load::{ConfigError, Overrides, Problem, load_file, load_str};
+pub use model::*;
+pub use validate::{HealthSettings, Settings, UpstreamSettings};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,354 @@
+//! The configuration file's shape (CONTRACT §6). Every struct refuses unknown keys.
+
+use super::Duration;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::path::PathBuf;
+
+/// A value with the place in the file it came from, for validation messages.
+pub type Located<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "defaults::listen")]
+    pub listen: Located<String>,
+    #[serde(default = "defaults::admin_listen")]
+    pub admin_listen: Located<String>,
+    /// Runtime worker threads; 0 means one per core.
+    #[serde(default)]
+    pub workers: usize,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    #[serde(default = "defaults::drain_timeout")]
+    pub drain_timeout: Duration,
+    #[serde(default)]
+    pub downstream: Downstream,
+    pub upstream: Option<Upstream>,
+    #[serde(default)]
+    pub auth: Auth,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    #[serde(default)]
+    pub cors: Cors,
+    #[serde(default)]
+    pub log: Log,
+}
+
+/// The client-facing side of the proxy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Downstream {
+    /// Time allowed for a client to send a complete request head (slowloris guard).
+    #[serde(default = "defaults::header_read_timeout")]
+    pub header_read_timeout: Duration,
+    /// Largest request head accepted; larger ones get 431.
+    #[serde(default = "defaults::max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Adds `authlens-cause` to failed responses. Off by default: authlens is passive.
+    #[serde(default)]
+    pub diagnostic_header: bool,
+}
+
+impl Default for Downstream {
+    fn default() -> Self {
+        Downstream {
+            header_read_timeout: defaults::header_read_timeout(),
+            max_header_bytes: defaults::max_header_bytes(),
+            diagnostic_header: false,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    pub url: Located<String>,
+    #[serde(default = "defaults::connect_timeout")]
+    pub connect_timeout: Duration,
+    #[serde(default = "defaults::response_timeout")]
+    pub response_timeout: Duration,
+    /// How long an idle pooled connection to the upstream is kept.
+    #[serde(default = "defaults::idle_timeout")]
+    pub idle_timeout: Duration,
+    /// Extra CA certificates (PEM) trusted for an https upstream.
+    pub ca_file: Option<Located<PathBuf>>,
+    #[serde(default)]
+    pub health: Health,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    #[serde(default = "defaults::enabled")]
+    pub enabled: bool,
+    #[serde(default = "defaults::health_path")]
+    pub path: Located<String>,
+    #[serde(default = "defaults::health_interval")]
+    pub interval: Duration,
+    #[serde(default = "defaults::health_timeout")]
+    pub timeout: Duration,
+    /// When true, `/readyz` answers 503 while the upstream's health probe fails.
+    #[serde(default)]
+    pub gate_readiness: bool,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health {
+            enabled: true,
+            path: defaults::health_path(),
+            interval: defaults::health_interval(),
+            timeout: defaults::health_timeout(),
+            gate_readiness: false,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    #[serde(default)]
+    pub issuers: Vec<Issuer>,
+    /// Clock tolerance applied to `exp`, `nbf` and `iat`.
+    #[serde(default = "defaults::leeway")]
+    pub leeway: Duration,
+    /// Identity providers whose tokens must never reach the API (e.g. `https://idp.xaa.dev`):
+    /// a token from one of them is an ID token or ID-JAG sent by mistake.
+    #[serde(default)]
+    pub identity_providers: Vec<Located<String>>,
+    /// Log `sub`, `email` and `name` claims. Off by default: they are personal data.
+    #[serde(default)]
+    pub log_personal_claims: bool,
+    /// A token this close to expiry is counted as the finding `token_expiring_soon`.
+    #[serde(default = "defaults::expiring_soon")]
+    pub expiring_soon: Duration,
+    /// Entries in the verified-token cache.
+    #[serde(default = "defaults::token_cache_entries")]
+    pub token_cache_entries: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issuer {
+    /// The name used in metric labels (`issuer`), so the label set stays closed.
+    pub name: Located<String>,
+    pub issuer: Located<String>,
+    /// Where the keys are; when absent they are discovered from the issuer's metadata.
+    pub jwks_uri: Option<Located<String>>,
+    #[serde(default)]
+    pub audiences: Vec<Located<String>>,
+    #[serde(default = "defaults::algorithms")]
+    pub algorithms: Vec<Located<String>>,
+    /// Claims every token must carry (RFC 9068 §2.2 lists iss, exp, aud, sub, client_id, iat, jti).
+    #[serde(default = "defaults::required_claims")]
+    pub required_claims: Vec<Located<String>>,
+    /// `typ` values the API accepts, when it enforces one (e.g. `[at+jwt]`).
+    pub accepted_types: Option<Vec<String>>,
+    /// Client ids known to this issuer, to recognise an ID token's `aud`.
+    #[serde(default)]
+    pub client_ids: Vec<String>,
+    /// How long a key set is kept when the server sends no `Cache-Control: max-age`.
+    #[serde(default = "defaults::jwks_ttl")]
+    pub jwks_ttl: Duration,
+    /// Least time between two fetches triggered by unknown `kid`s.
+    #[serde(default = "defaults::jwks_min_refetch")]
+    pub jwks_min_refetch: Duration,
+    #[serde(default = "defaults::jwks_timeout")]
+    pub jwks_timeout: Duration,
+    /// Extra CA certificates (PEM) for fetching metadata and keys.
+    pub ca_file: Option<Located<PathBuf>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub name: Located<String>,
+    /// Exactly one of `path`, `path_prefix` and `path_template`.
+    pub path: Option<Located<String>>,
+    pub path_prefix: Option<Located<String>>,
+    /// `/files/{id}`: a `{name}` segment matches any one path segment.
+    pub path_template: Option<Located<String>>,
+    /// Empty means every method.
+    #[serde(default)]
+    pub methods: Vec<Located<String>>,
+    #[serde(default)]
+    pub required_scopes: Vec<Located<String>>,
+    #[serde(default)]
+    pub scope_match: ScopeMatch,
+    /// The claim the API reads scopes from; `scope` (space separated) by default.
+    #[serde(default = "defaults::scope_claim")]
+    pub scope_claim: String,
+    /// Whether the API is expected to reject requests without a valid token here.
+    #[serde(default = "defaults::enabled")]
+    pub protected: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeMatch {
+    #[default]
+    All,
+    Any,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    /// The origins the operator expects the API to allow; used to word hints.
+    #[serde(default)]
+    pub allowed_origins: Vec<Located<String>>,
+    /// How long to wait for the real request after a successful preflight.
+    #[serde(default = "defaults::preflight_window")]
+    pub preflight_window: Duration,
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth {
+            issuers: Vec::new(),
+            leeway: defaults::leeway(),
+            identity_providers: Vec::new(),
+            log_personal_claims: false,
+            expiring_soon: defaults::expiring_soon(),
+            token_cache_entries: defaults::token_cache_entries(),
+        }
+    }
+}
+
+impl Default for Cors {
+    fn default() -> Self {
+        Cors {
+            allowed_origins: Vec::new(),
+            preflight_window: defaults::preflight_window(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    /// A `RUST_LOG`-style filter; `AUTHLENS_LOG` overrides it.
+    #[serde(default = "defaults::log_level")]
+    pub level: String,
+    #[serde(default)]
+    pub format: LogFormat,
+    /// One line per request, not only per failure.
+    #[serde(default)]
+    pub access_log: bool,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            level: defaults::log_level(),
+            format: LogFormat::default(),
+            access_log: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    #[default]
+    Json,
+    Plain,
+}
+
+impl Upstream {
+    /// An upstream with every setting at its default, as `--upstream URL` alone gives.
+    pub fn new(url: Located<String>) -> Self {
+        Upstream {
+            url,
+            connect_timeout: defaults::connect_timeout(),
+            response_timeout: defaults::response_timeout(),
+            idle_timeout: defaults::idle_timeout(),
+            ca_file: None,
+            health: Health::default(),
+        }
+    }
+}
+
+mod defaults {
+    use super::*;
+
+    fn at<T>(value: T) -> Located<T> {
+        Spanned {
+            value,
+            referenced: serde_saphyr::Location::UNKNOWN,
+            defined: serde_saphyr::Location::UNKNOWN,
+        }
+    }
+    pub fn listen() -> Located<String> {
+        at("127.0.0.1:8080".into())
+    }
+    pub fn admin_listen() -> Located<String> {
+        at("127.0.0.1:9901".into())
+    }
+    pub fn drain_timeout() -> Duration {
+        Duration::from_secs(15)
+    }
+    pub fn header_read_timeout() -> Duration {
+        Duration::from_secs(10)
+    }
+    pub fn max_header_bytes() -> usize {
+        64 * 1024
+    }
+    pub fn connect_timeout() -> Duration {
+        Duration::from_secs(2)
+    }
+    pub fn response_timeout() -> Duration {
+        Duration::from_secs(30)
+    }
+    pub fn idle_timeout() -> Duration {
+        Duration::from_secs(90)
+    }
+    pub fn enabled() -> bool {
+        true
+    }
+    pub fn health_path() -> Located<String> {
+        at("/health".into())
+    }
+    pub fn health_interval() -> Duration {
+        Duration::from_secs(10)
+    }
+    pub fn health_timeout() -> Duration {
+        Duration::from_secs(5)
+    }
+    pub fn leeway() -> Duration {
+        Duration::from_secs(30)
+    }
+    pub fn expiring_soon() -> Duration {
+        Duration::from_secs(60)
+    }
+    pub fn token_cache_entries() -> usize {
+        10_000
+    }
+    pub fn algorithms() -> Vec<Located<String>> {
+        vec![at("RS256".into())]
+    }
+    pub fn required_claims() -> Vec<Located<String>> {
+        ["iss", "exp", "aud"]
+            .into_iter()
+            .map(|c| at(c.into()))
+            .collect()
+    }
+    pub fn jwks_ttl() -> Duration {
+        Duration::from_secs(300)
+    }
+    pub fn jwks_min_refetch() -> Duration {
+        Duration::from_secs(30)
+    }
+    pub fn jwks_timeout() -> Duration {
+        Duration::from_secs(5)
+    }
+    pub fn scope_claim() -> String {
+        "scope".into()
+    }
+    pub fn preflight_window() -> Duration {
+        Duration::from_secs(5)
+    }
+    pub fn log_level() -> String {
+        "info".into()
+    }
+}

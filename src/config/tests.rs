@@ -1,0 +1,95 @@
+use super::*;
+
+fn problems(yaml: &str) -> Vec<Problem> {
+    match load_str(yaml, &Overrides::default()) {
+        Err(ConfigError::Invalid(p)) => p,
+        other => panic!("expected problems, got {other:?}"),
+    }
+}
+
+#[test]
+fn minimal_config_loads_with_defaults() {
+    let s = load_str(
+        "upstream:\n  url: http://127.0.0.1:3000\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.admin_listen.to_string(), "127.0.0.1:9901");
+    assert_eq!(
+        s.upstream.connect_timeout,
+        std::time::Duration::from_secs(2)
+    );
+    assert_eq!(s.upstream.health.as_ref().unwrap().path, "/health");
+    assert_eq!(s.policy.routes.labels().collect::<Vec<_>>(), ["unmatched"]);
+}
+
+#[test]
+fn flags_override_and_no_file_is_fine() {
+    let o = Overrides {
+        upstream: Some("http://127.0.0.1:9".into()),
+        listen: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
+    let s = load_str("", &o).unwrap();
+    assert_eq!(s.upstream.uri.to_string(), "http://127.0.0.1:9/");
+    assert_eq!(s.listen.port(), 0);
+}
+
+#[test]
+fn unknown_key_is_refused_with_its_place() {
+    let p = problems("upstream:\n  url: http://127.0.0.1:3000\n  retries: 3\n");
+    assert_eq!(p.len(), 1);
+    assert_eq!((p[0].line, p[0].column), (3, 3));
+    assert!(p[0].message.contains("retries"), "{}", p[0].message);
+}
+
+#[test]
+fn bad_duration_names_its_place() {
+    let p = problems("upstream:\n  url: http://127.0.0.1:3000\n  connect_timeout: 5\n");
+    assert_eq!(p[0].line, 3, "{p:?}");
+    assert!(p[0].message.contains("unit"), "{}", p[0].message);
+}
+
+#[test]
+fn every_semantic_problem_is_reported_at_once() {
+    let yaml = "\
+listen: nonsense
+upstream:
+  url: ftp://x
+auth:
+  issuers:
+    - name: Bad Name
+      issuer: https://as.example.com
+      algorithms: [RS256, XX999]
+routes:
+  - name: files
+    path_prefix: files
+    methods: [GET]
+    required_scopes: [\"a,b\"]
+";
+    let p = problems(yaml);
+    let keys: Vec<_> = p.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert!(keys.contains(&("listen", 1)), "{keys:?}");
+    assert!(keys.contains(&("upstream.url", 3)), "{keys:?}");
+    assert!(keys.contains(&("auth.issuers[0].name", 6)), "{keys:?}");
+    assert!(
+        keys.contains(&("auth.issuers[0].algorithms", 8)),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&("routes[0].path_prefix", 11)), "{keys:?}");
+    assert!(
+        keys.contains(&("routes[0].required_scopes", 13)),
+        "{keys:?}"
+    );
+    assert!(p.iter().all(|p| p.column > 0));
+}
+
+#[test]
+fn durations_parse_with_units_only() {
+    assert_eq!(Duration::parse("250ms").unwrap().get().as_millis(), 250);
+    assert_eq!(Duration::parse("2m").unwrap().get().as_secs(), 120);
+    assert!(Duration::parse("5").is_err());
+    assert!(Duration::parse("5d").is_err());
+    assert!(Duration::parse("99999999999999999999h").is_err());
+}

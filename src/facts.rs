@@ -1,0 +1,29 @@
+//! What authlens observed about one exchange, gathered as plain data so `classify` can stay a
+//! pure function.
+
+mod request;
+mod response;
+mod transport;
+
+pub use request::{METHOD_LABELS, Preflight, RequestFacts, method_label};
+pub use response::{CorsHeaders, ResponseFacts};
+pub use transport::{TlsProblem, TransportError};
+
+/// How the upstream leg ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Response(ResponseFacts),
+    Transport(TransportError),
+}
+
+/// What authlens has seen before this exchange that a rule needs: a snapshot, so classification
+/// itself reads no shared state.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct History {
+    /// Successful responses on this route carried `Access-Control-Allow-Origin`.
+    pub route_cors_on_success: bool,
+    /// The upstream has accepted at least one token since authlens started.
+    pub upstream_accepted_a_token: bool,
+    /// How long ago authlens first saw the token's `kid` in a key set.
+    pub kid_first_seen_secs_ago: Option<u64>,
+}

@@ -1,0 +1,50 @@
+//! Facts about the inbound request, taken from its head without copying more than a few
+//! reference-counted header values.
+
+use crate::policy::RouteId;
+use crate::telemetry::trace_context::TraceContext;
+use crate::token::Presented;
+use http::{HeaderValue, Method, Uri};
+use std::net::SocketAddr;
+
+/// The fixed method label set (CONTRACT §1.4); anything else is `_OTHER`.
+pub const METHOD_LABELS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
+];
+
+pub fn method_label(m: &Method) -> usize {
+    METHOD_LABELS[..9]
+        .iter()
+        .position(|l| *l == m.as_str())
+        .unwrap_or(9)
+}
+
+/// A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub method: HeaderValue,
+    pub headers: Option<HeaderValue>,
+}
+
+#[derive(Debug)]
+pub struct RequestFacts {
+    pub method: Method,
+    pub uri: Uri,
+    pub route: RouteId,
+    pub client: SocketAddr,
+    pub user_agent: Option<HeaderValue>,
+    pub origin: Option<HeaderValue>,
+    /// `Host` (or the h2 authority), to tell same-origin browser traffic from cross-origin.
+    pub host: Option<HeaderValue>,
+    pub preflight: Option<Preflight>,
+    pub cookie_present: bool,
+    pub credentials: Presented,
+    pub trace: TraceContext,
+    pub request_id: HeaderValue,
+}
+
+impl RequestFacts {
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+}

@@ -1,0 +1,18 @@
+//! authlens: an observability sidecar that names why OAuth-protected API calls fail.
+//!
+//! Data path: listener → request facts → (token facts, verified concurrently) → upstream →
+//! response facts or transport error → `classify` (pure) → one event that logs and counts.
+#![forbid(unsafe_code)]
+#![deny(rust_2018_idioms)]
+
+pub mod cause;
+pub mod challenge;
+pub mod classify;
+pub mod config;
+pub mod events;
+pub mod facts;
+pub mod inspect;
+pub mod metrics;
+pub mod policy;
+pub mod telemetry;
+pub mod token;

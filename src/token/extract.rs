@@ -1,0 +1,95 @@
+//! Finding the token in a request (RFC 6750 §2) without copying it.
+
+use crate::cause::Detail;
+use http::{HeaderMap, HeaderValue, Uri, header};
+use std::fmt;
+
+/// A bearer token held as a slice of the header it arrived in. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Token {
+    value: HeaderValue,
+    start: usize,
+}
+
+impl Token {
+    pub fn as_str(&self) -> &str {
+        // Validated ASCII when the token was cut out of the header.
+        std::str::from_utf8(&self.value.as_bytes()[self.start..]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// What the client presented.
+#[derive(Clone, Debug)]
+pub enum Presented {
+    None,
+    Bearer(Token),
+    /// An `Authorization` header that is not `Bearer <token>`; the detail says how.
+    NotBearer(Detail),
+    /// Tokens in more than one place (header, `access_token` query parameter, repeated header).
+    Multiple(Option<Token>),
+}
+
+impl Presented {
+    pub fn token(&self) -> Option<&Token> {
+        match self {
+            Presented::Bearer(t) | Presented::Multiple(Some(t)) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+pub fn extract(headers: &HeaderMap, uri: &Uri) -> Presented {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let header = values.next().map(parse_authorization);
+    let repeated = values.next().is_some();
+    let query = uri.query().and_then(query_token);
+    if repeated || (header.is_some() && query.is_some()) {
+        return Presented::Multiple(header.and_then(Result::ok).or(query));
+    }
+    match (header, query) {
+        (Some(Ok(t)), _) | (None, Some(t)) => Presented::Bearer(t),
+        (Some(Err(detail)), _) => Presented::NotBearer(detail),
+        (None, None) => Presented::None,
+    }
+}
+
+/// RFC 6750 §2.3: `access_token` in the query. Rare, so copying it out is fine.
+fn query_token(query: &str) -> Option<Token> {
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("access_token="))?;
+    let value = HeaderValue::from_str(raw).ok()?;
+    Some(Token { value, start: 0 })
+}
+
+fn parse_authorization(v: &HeaderValue) -> Result<Token, Detail> {
+    let bytes = v.as_bytes();
+    let (scheme, rest) = match bytes.iter().position(|&b| b == b' ') {
+        Some(i) => (&bytes[..i], &bytes[i + 1..]),
+        None => (bytes, &[][..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Err(if scheme.eq_ignore_ascii_case(b"basic") {
+            Detail::Basic
+        } else if scheme.len() > 6 && scheme[..6].eq_ignore_ascii_case(b"bearer") {
+            Detail::Malformed // `Bearer:x`, `Bearer"x"`
+        } else {
+            Detail::OtherScheme
+        });
+    }
+    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    let b64token = |b: &u8| b.is_ascii_alphanumeric() || b"-._~+/=".contains(b);
+    if rest.is_empty() || !rest.iter().all(b64token) {
+        return Err(Detail::Malformed);
+    }
+    Ok(Token {
+        value: v.clone(),
+        start: bytes.len() - rest.len(),
+    })
+}
