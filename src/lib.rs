@@ -12,6 +12,7 @@ pub mod config;
 pub mod events;
 pub mod facts;
 pub mod inspect;
+pub mod jwks;
 pub mod metrics;
 pub mod policy;
 pub mod telemetry;
