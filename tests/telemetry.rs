@@ -125,7 +125,7 @@ async fn metrics_carry_every_contract_family_and_pass_promtool() {
     assert!(text.contains(
         "authlens_failures_total{category=\"upstream\",cause=\"upstream_connection_refused\",detail=\"\",route=\"unmatched\"} 0"
     ));
-    assert!(text.contains(&format!("authlens_build_info{{revision=\"")));
+    assert!(text.contains("authlens_build_info{revision=\""));
     assert!(text.contains(&format!("version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"))));
     promtool_check(&text);
 }
@@ -298,7 +298,7 @@ async fn ten_thousand_random_requests_add_no_series() {
     ];
     let one = |i: u64| {
         let method = methods[(i % methods.len() as u64) as usize];
-        let path = if i % 3 == 0 {
+        let path = if i.is_multiple_of(3) {
             format!("/files/{i:x}")
         } else {
             format!("/r{}/{}", i * 7919 % 10007, "z".repeat((i % 5) as usize))
