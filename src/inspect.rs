@@ -8,10 +8,8 @@
 //!     cache_entries: config.auth.token_cache_entries, ..Default::default() });
 //! // per request, before forwarding:
 //! let inspection = presented.token().map(|t| inspector.inspect(t));
-//! // ... forward, stream the response head to the client ...
-//! let report = match inspection { Some(i) => i.wait().await, None => None };
-//! let history = inspector.history(report.as_deref());
-//! // classify, emit; then inspector.observe(report.as_deref(), status)
+//! // ... forward; at the end: try_ready(), else wait() on a spawned task, then classify with
+//! // History { kid_first_seen_secs_ago: inspector.kid_age_secs(&report), .. }
 //! ```
 //!
 //! `Inspection::wait` resolves as soon as the checks are done. It only waits on the network
@@ -22,7 +20,6 @@
 //! refresh tasks; a config reload builds a new one.
 
 use crate::cause::Cause;
-use crate::facts::History;
 use crate::jwks::{IssuerKeys, Jwks, Why};
 use crate::metrics::Metrics;
 use crate::policy::Policy;
@@ -30,10 +27,8 @@ use crate::token::cache::{self, CacheKey, TokenCache};
 use crate::token::checks;
 use crate::token::decode::{Decoded, decode};
 use crate::token::{Check, Fingerprint, Token, TokenReport, Verdict};
-use http::StatusCode;
 use jsonwebtoken::Algorithm;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
 
@@ -84,7 +79,6 @@ pub struct Inspector {
     jwks: Jwks,
     cache: TokenCache,
     key_wait: Duration,
-    upstream_accepted: AtomicBool,
 }
 
 /// What the key step found.
@@ -105,7 +99,6 @@ impl Inspector {
             jwks,
             cache: TokenCache::new(opts.cache_entries),
             key_wait: opts.key_wait,
-            upstream_accepted: AtomicBool::new(false),
         })
     }
 
@@ -218,25 +211,12 @@ impl Inspector {
         }
     }
 
-    /// The history facts that come from token inspection, for `classify`.
-    pub fn history(&self, report: Option<&TokenReport>) -> History {
-        let kid_first_seen_secs_ago = report.and_then(|r| {
-            let keys = self.jwks.issuer(r.issuer?)?;
-            keys.kid_first_seen_secs_ago(r.header.kid.as_deref()?)
-        });
-        History {
-            upstream_accepted_a_token: self.upstream_accepted.load(Ordering::Relaxed),
-            kid_first_seen_secs_ago,
-            ..History::default()
-        }
-    }
-
-    /// Records the upstream's answer: a success for a token authlens verified proves the
-    /// upstream's key setup worked at least once. Call it for protected routes.
-    pub fn observe(&self, report: Option<&TokenReport>, status: StatusCode) {
-        if status.is_success() && report.is_some_and(|r| r.verdict == Verdict::Valid) {
-            self.upstream_accepted.store(true, Ordering::Relaxed);
-        }
+    /// Seconds since authlens first saw this token's `kid` in a key set, for the
+    /// `upstream_jwks_stale` rule. `None` for kids that were in the first key set loaded (their
+    /// age is unknown) and for tokens of no configured issuer.
+    pub fn kid_age_secs(&self, report: &TokenReport) -> Option<u64> {
+        let keys = self.jwks.issuer(report.issuer?)?;
+        keys.kid_first_seen_secs_ago(report.header.kid.as_deref()?)
     }
 }
 
