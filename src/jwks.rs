@@ -30,8 +30,9 @@ const MIN_PERIOD: Duration = Duration::from_secs(1);
 pub enum Why {
     /// The refresh timer fired: always fetch.
     Scheduled,
-    /// A token needs a key the current set lacks (or there is no set): fetch unless one was
-    /// tried within `jwks_min_refetch`.
+    /// A token needs a key the current set lacks (or there is no set): fetch unless another
+    /// on-demand fetch was tried within `jwks_min_refetch` (scheduled ones do not count: a key
+    /// may have been published since).
     OnDemand,
 }
 
@@ -53,7 +54,7 @@ pub struct IssuerKeys {
 
 #[derive(Default)]
 struct FetchState {
-    last_attempt: Option<Instant>,
+    last_on_demand: Option<Instant>,
     discovered: Option<Uri>,
     failures: u32,
     max_age: Option<Duration>,
@@ -92,13 +93,15 @@ impl IssuerKeys {
         if self.attempts.load(Ordering::Acquire) != seen {
             return self.current();
         }
-        let recent = st
-            .last_attempt
-            .is_some_and(|t| t.elapsed() < self.min_refetch);
-        if why == Why::OnDemand && recent {
-            return self.current();
+        if why == Why::OnDemand {
+            if st
+                .last_on_demand
+                .is_some_and(|t| t.elapsed() < self.min_refetch)
+            {
+                return self.current();
+            }
+            st.last_on_demand = Some(Instant::now());
         }
-        st.last_attempt = Some(Instant::now());
         match self.fetch_once(&mut st).await {
             Ok(set) => {
                 st.failures = 0;
