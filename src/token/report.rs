@@ -77,6 +77,8 @@ pub struct ClaimFacts {
     pub name: Option<String>,
 }
 
+const MAX_ACTUAL: usize = 200;
+
 /// One failed check, with what was expected and what the token had.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
@@ -104,8 +106,19 @@ impl Check {
         self
     }
 
+    /// What the token had. Token values come from the client, so they are cut to a length
+    /// a log line can carry.
     pub fn actual(mut self, v: impl Into<String>) -> Self {
-        self.actual = Some(v.into());
+        let mut v = v.into();
+        if v.len() > MAX_ACTUAL {
+            let mut end = MAX_ACTUAL;
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            v.truncate(end);
+            v.push('…');
+        }
+        self.actual = Some(v);
         self
     }
 
