@@ -405,6 +405,9 @@ async fn every_authn_cause_is_logged_counted_and_passed_through_unchanged() {
             !line.to_string().contains(parts[2]),
             "{rid}: no signature in the log"
         );
+        if r.cause == "audience_mismatch" {
+            assert_eq!(line["expected.aud"], AUD, "{rid}: {line}");
+        }
         *counts.entry((r.cause, r.detail)).or_default() += 1.0;
     }
     for ((cause, detail), n) in counts {

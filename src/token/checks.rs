@@ -198,8 +198,10 @@ pub fn candidates<'k>(
 
 /// Verifies the signature with the candidate keys; `candidates` must not be empty.
 pub fn signature(d: &Decoded<'_>, alg: Algorithm, candidates: &[&Key]) -> Result<(), Check> {
+    // A key pinned to one `alg` (RFC 7517 §4.4) must not verify another.
     let verified = candidates.iter().any(|k| {
-        k.decoding.family() == alg.family()
+        k.alg.is_none_or(|a| a == alg)
+            && k.decoding.family() == alg.family()
             && jsonwebtoken::crypto::verify(
                 d.signature,
                 d.signing_input.as_bytes(),

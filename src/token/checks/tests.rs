@@ -298,6 +298,23 @@ fn signature_and_kid_with_real_hmac_keys() {
     // Without a kid every key of the family is tried.
     assert_eq!(candidates(None, Algorithm::HS256, &keys).len(), 2);
     assert!(candidates(None, Algorithm::RS256, &keys).is_empty());
+    // A key pinned to another alg does not verify, and the hint can say which alg it is for.
+    let pinned = vec![Arc::new(Key {
+        kid: Some("k1".into()),
+        alg: Some(Algorithm::HS512),
+        decoding: DecodingKey::from_secret(b"right"),
+    })];
+    let c = candidates(Some("k1"), Algorithm::HS256, &pinned);
+    let err = signature(&d, Algorithm::HS256, &c).unwrap_err();
+    assert_eq!(err.expected.as_deref(), Some("HS512"));
     let unknown = kid_unknown(&d, &["k2".into()]);
     assert_eq!(unknown.actual.as_deref(), Some("k1"));
+}
+
+#[test]
+fn actual_values_from_the_client_are_bounded() {
+    let long = "é".repeat(1000);
+    let c = Check::new(Cause::IssuerMismatch, Detail::Other).actual(long);
+    let a = c.actual.unwrap();
+    assert!(a.len() <= 203 && a.ends_with('…'), "{}", a.len());
 }

@@ -73,3 +73,29 @@ fn wrong_types_are_recorded_not_fatal() {
     assert_eq!(d.header.alg.as_deref(), Some("256"));
     assert!(d.claims.id_token_markers);
 }
+
+#[test]
+fn arbitrary_input_never_panics() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let alphabet = b"eyJhbGciOiJSUzI1NiJ9._-=+/{}\"\\: \x00\xff";
+    let good = token(header(), claims());
+    for i in 0..20_000 {
+        let len = rng.random_range(0..200);
+        let mut s: Vec<u8> = (0..len)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        if i % 2 == 0 {
+            // Mutate a real token instead: most bytes stay meaningful.
+            s = good.as_bytes().to_vec();
+            let at = rng.random_range(0..s.len());
+            s[at] = alphabet[rng.random_range(0..alphabet.len())];
+        }
+        let text = String::from_utf8_lossy(&s);
+        if let Ok(d) = decode(&text) {
+            let p = policy();
+            let _ = crate::token::checks::before_keys(&d, &p);
+            let _ = crate::token::checks::after_keys(&d, &p.issuers[0], &p, NOW);
+        }
+    }
+}
