@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod facts;
+pub mod health;
 pub mod inspect;
 pub mod metrics;
 pub mod policy;

@@ -11,7 +11,8 @@ mod record;
 mod upgrade;
 
 pub use client::ClientError;
-pub use client::{UpstreamClient, build_client};
+pub use client::{Resolver, UpstreamClient, UpstreamConnector, build_client, connector};
+pub(crate) use errors::{loopback_answers, transport_error};
 pub use listener::{ServeOptions, serve};
 
 use crate::config::UpstreamSettings;

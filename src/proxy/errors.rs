@@ -43,6 +43,11 @@ pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportErro
             }
         }
         if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            // A user body error carries the body's own error as its source. The only body
+            // authlens sends is the client's request body: the client broke off.
+            if h.is_user() && h.source().is_some() {
+                return TransportError::ClientAborted;
+            }
             if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
                 return TransportError::Reset { mid_body: false };
             }

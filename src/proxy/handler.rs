@@ -71,6 +71,11 @@ pub async fn handle(
     };
     let cause = error.cause();
     let resp = errors::synthetic_response(cause, shared.diagnostic_header);
+    if error == TransportError::ClientAborted {
+        // Nobody is left to read the answer: the exchange ended without a status.
+        record.finish(Ending::ClientGone);
+        return Ok(resp.map(Either::Right));
+    }
     let upstream = (!matches!(
         error,
         TransportError::ConnectTimeout | TransportError::Refused { .. }
