@@ -172,3 +172,6 @@ pub fn health(path: &str, outcome: Result<StatusCode, TransportError>) -> Option
         hint,
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,12 +19,6 @@ pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportErro
             return TransportError::Tls(tls_problem(tls));
         }
         if let Some(io) = e.downcast_ref::<io::Error>() {
-            if let Some(tls) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
-                return TransportError::Tls(tls_problem(tls));
-            }
             match io.kind() {
                 io::ErrorKind::ConnectionRefused => {
                     return TransportError::Refused {
@@ -60,9 +54,19 @@ pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportErro
         if err.is_connect() && e.to_string().starts_with("dns error") {
             return TransportError::Dns;
         }
-        next = e.source();
+        next = inner(e);
     }
     TransportError::Other
+}
+
+/// The next error down. `io::Error::source` skips the error it wraps (it answers that error's
+/// own source), and TLS failures arrive as an `io::Error` wrapping an `io::Error` wrapping the
+/// `rustls::Error`; so look inside io errors explicitly.
+fn inner<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
+    match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(wrapped) => Some(wrapped),
+        None => e.source(),
+    }
 }
 
 fn tls_problem(e: &rustls::Error) -> TlsProblem {
