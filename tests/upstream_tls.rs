@@ -7,13 +7,14 @@ mod upstream_common;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, date_time_ymd};
+use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use support::upstream::reply;
 use support::{Authlens, Upstream, client, send};
 use tokio::net::TcpListener;
-use upstream_common::{expect_failure, start};
+use upstream_common::{config, expect_failure, start};
 
 /// A CA the test can tell authlens to trust through `upstream.ca_file`.
 struct Ca {
@@ -61,6 +62,10 @@ async fn tls_upstream(leaf: Leaf) -> SocketAddr {
         .with_no_client_auth()
         .with_single_cert(vec![leaf.cert], leaf.key)
         .expect("server config");
+    serve_tls(config).await
+}
+
+async fn serve_tls(config: rustls::ServerConfig) -> SocketAddr {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
@@ -83,9 +88,9 @@ async fn tls_upstream(leaf: Leaf) -> SocketAddr {
     addr
 }
 
-/// authlens in front of `https://{addr}`, trusting `ca` when given.
+/// authlens in front of `https://{addr}`, trusting `ca` when given, logging its own debug lines.
 fn authlens_for(addr: SocketAddr, ca: Option<&Ca>, dir: &tempfile::TempDir) -> Authlens {
-    let more = match ca {
+    let ca_file = match ca {
         Some(ca) => {
             let path = dir.path().join("ca.pem");
             std::fs::write(&path, &ca.pem).unwrap();
@@ -93,7 +98,12 @@ fn authlens_for(addr: SocketAddr, ca: Option<&Ca>, dir: &tempfile::TempDir) -> A
         }
         None => String::new(),
     };
-    start(&format!("https://{addr}"), &more)
+    Authlens::with_config(&format!(
+        "{}log:\n  level: info,authlens=debug\n",
+        config(&format!(
+            "  url: https://{addr}\n  health:\n    enabled: false\n{ca_file}"
+        ))
+    ))
 }
 
 async fn expect_tls_failure(authlens: &Authlens, detail: &str, hint: &str) {
@@ -142,6 +152,10 @@ async fn a_self_signed_certificate_is_untrusted() {
     let addr = tls_upstream(leaf("127.0.0.1", None, false)).await;
     let authlens = authlens_for(addr, None, &dir);
     expect_tls_failure(&authlens, "untrusted", "upstream.ca_file").await;
+    // The debug log names the TLS error itself, not just "client error (Connect)".
+    let debug = authlens.wait_log(|v| v["message"] == "upstream request failed");
+    let error = debug["error"].as_str().unwrap();
+    assert!(error.contains("UnknownIssuer"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,4 +174,26 @@ async fn an_expired_certificate_is_named() {
     let addr = tls_upstream(leaf("127.0.0.1", Some(&ca), true)).await;
     let authlens = authlens_for(addr, Some(&ca), &dir);
     expect_tls_failure(&authlens, "expired", "expired").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_requiring_a_client_certificate_is_not_called_a_protocol_error() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = ca();
+    let server = leaf("127.0.0.1", Some(&ca), false);
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.pem.as_bytes()).unwrap())
+        .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
+        .build()
+        .unwrap();
+    let config = rustls::ServerConfig::builder()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![server.cert], server.key)
+        .unwrap();
+    let addr = serve_tls(config).await;
+    let authlens = authlens_for(addr, Some(&ca), &dir);
+    expect_tls_failure(&authlens, "", "client certificate").await;
 }

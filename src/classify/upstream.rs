@@ -56,9 +56,14 @@ fn transport_failure(err: TransportError) -> Failure {
                 ),
                 TlsProblem::Protocol => (
                     Detail::Protocol,
-                    "it does not speak TLS there (http vs https?)",
+                    "one side does not speak TLS on that port (http vs https in upstream.url?) or \
+                     the two share no TLS version or cipher",
                 ),
-                TlsProblem::Other => (Detail::None, "the handshake failed"),
+                TlsProblem::Other => (
+                    Detail::None,
+                    "the handshake failed for another reason (does the upstream require a client \
+                     certificate?); the TLS error is in authlens's debug log",
+                ),
             };
             Failure::new(
                 Cause::UpstreamTlsError,

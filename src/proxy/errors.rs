@@ -59,6 +59,19 @@ pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportErro
     TransportError::Other
 }
 
+/// Every level of the error, for the debug log: the top level alone says only "client error
+/// (Connect)". These messages come from the network stack, never from request data.
+pub fn chain_text(err: &hyper_util::client::legacy::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = inner(err);
+    while let Some(e) = next {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        next = inner(e);
+    }
+    text
+}
+
 /// The next error down. `io::Error::source` skips the error it wraps (it answers that error's
 /// own source), and TLS failures arrive as an `io::Error` wrapping an `io::Error` wrapping the
 /// `rustls::Error`; so look inside io errors explicitly.
@@ -83,6 +96,10 @@ fn tls_problem(e: &rustls::Error) -> TlsProblem {
             | C::NotValidYetContext { .. } => TlsProblem::Expired,
             _ => TlsProblem::Untrusted,
         },
+        // The upstream asks for a client certificate (mutual TLS): not a protocol mismatch.
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            TlsProblem::Other
+        }
         rustls::Error::InvalidMessage(_)
         | rustls::Error::InappropriateMessage { .. }
         | rustls::Error::InappropriateHandshakeMessage { .. }
