@@ -93,7 +93,7 @@ async fn chunked_bodies_stream_both_ways() {
     let chunks: Vec<Result<Frame<Bytes>, std::convert::Infallible>> = (0..50)
         .map(|i| Ok(Frame::data(Bytes::from(format!("chunk-{i};")))))
         .collect();
-    let body = StreamBody::new(futures_stream(chunks));
+    let body = StreamBody::new(support::stream_of(chunks));
     let req = Request::post(format!("{}/echo", authlens.proxy))
         .body(body)
         .unwrap();
@@ -105,21 +105,6 @@ async fn chunked_bodies_stream_both_ways() {
     let want: String = (0..50).map(|i| format!("chunk-{i};")).collect();
     assert_eq!(got, want.as_bytes());
     assert_eq!(upstream.seen()[0].headers["transfer-encoding"], "chunked");
-}
-
-fn futures_stream<T: Send + 'static>(items: Vec<T>) -> impl futures_core::Stream<Item = T> + Send {
-    struct Iter<T>(std::vec::IntoIter<T>);
-    impl<T> futures_core::Stream for Iter<T> {
-        type Item = T;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<T>> {
-            std::task::Poll::Ready(self.0.next())
-        }
-    }
-    impl<T> Unpin for Iter<T> {}
-    Iter(items.into_iter())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,7 +144,7 @@ async fn trailers_reach_an_h2_client() {
                 t
             })),
         ];
-        let body: Body = StreamBody::new(futures_stream(frames)).boxed();
+        let body: Body = StreamBody::new(support::stream_of(frames)).boxed();
         // HTTP/1.1 sends only the trailer fields the head declares.
         let mut r = http::Response::new(body);
         r.headers_mut()
