@@ -5,14 +5,14 @@ mod support;
 mod upstream_common;
 
 use std::time::Duration;
-use support::{Upstream, client, send};
+use support::{Authlens, Upstream, client, send};
 use tokio::net::{TcpSocket, TcpStream};
-use upstream_common::{expect_failure, free_port, start};
+use upstream_common::{expect_failure, free_port};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_listening_is_a_refused_connection() {
     let port = free_port().await;
-    let authlens = start(&format!("http://127.0.0.1:{port}"), "");
+    let authlens = Authlens::start(&format!("http://127.0.0.1:{port}"), "");
     let got = send(client::get(&format!("{}/orders", authlens.proxy))).await;
 
     assert_eq!(got.status.as_u16(), 502);
@@ -37,7 +37,7 @@ async fn an_api_bound_to_loopback_only_is_named() {
     // on the same machine, as a pod sidecar would be pointed at the pod address.
     let upstream = Upstream::fixed(200, &[], "ok").await;
     let port = upstream.addr.port();
-    let authlens = start(&format!("http://127.0.0.2:{port}"), "");
+    let authlens = Authlens::start(&format!("http://127.0.0.2:{port}"), "");
     let got = send(client::get(&format!("{}/x", authlens.proxy))).await;
 
     assert_eq!(got.status.as_u16(), 502);
@@ -83,7 +83,7 @@ async fn a_full_accept_queue_is_a_connect_timeout() {
         queued.len()
     );
 
-    let authlens = start(
+    let authlens = Authlens::start(
         &format!("http://{addr}"),
         "  connect_timeout: 300ms\n  response_timeout: 5s\n",
     );

@@ -9,15 +9,15 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::time::{Duration, Instant};
-use support::{Upstream, client, send, upstream::full};
+use support::{Authlens, Upstream, client, send};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use upstream_common::{expect_failure, failure_series, resetting, silent, start};
+use upstream_common::{expect_failure, failure_series, resetting, silent};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_that_never_answers_is_a_response_timeout() {
     let (addr, _task) = silent().await;
-    let authlens = start(&format!("http://{addr}"), "  response_timeout: 300ms\n");
+    let authlens = Authlens::start(&format!("http://{addr}"), "  response_timeout: 300ms\n");
     let got = send(client::get(&format!("{}/hang", authlens.proxy))).await;
 
     assert_eq!(got.status.as_u16(), 504);
@@ -36,7 +36,7 @@ async fn an_upstream_that_never_answers_is_a_response_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_before_the_head_is_complete_answers_502() {
     let (addr, _task) = resetting(b"HTTP/1.1 200 OK\r\nContent-", Duration::from_millis(50)).await;
-    let authlens = start(&format!("http://{addr}"), "");
+    let authlens = Authlens::start(&format!("http://{addr}"), "");
     let got = send(client::get(&format!("{}/crash", authlens.proxy))).await;
 
     assert_eq!(got.status.as_u16(), 502);
@@ -58,7 +58,7 @@ async fn a_reset_mid_body_cuts_the_stream_without_a_fake_error() {
         Duration::from_millis(200),
     )
     .await;
-    let authlens = start(&format!("http://{addr}"), "");
+    let authlens = Authlens::start(&format!("http://{addr}"), "");
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let resp = client
         .get(format!("{}/download", authlens.proxy).parse().unwrap())
@@ -117,7 +117,7 @@ async fn a_client_that_hangs_up_while_waiting_is_client_aborted() {
         support::upstream::reply(200, &[], "late")
     })
     .await;
-    let authlens = start(&upstream.url(), "");
+    let authlens = Authlens::start(&upstream.url(), "");
     let proxy = authlens.proxy.trim_start_matches("http://");
     let mut conn = TcpStream::connect(proxy).await.expect("connect");
     conn.write_all(b"GET /report HTTP/1.1\r\nHost: api\r\n\r\n")
@@ -158,7 +158,7 @@ async fn a_client_that_hangs_up_mid_request_body_is_client_aborted() {
         support::upstream::reply(200, &[], "done")
     })
     .await;
-    let authlens = start(&upstream.url(), "");
+    let authlens = Authlens::start(&upstream.url(), "");
     let proxy = authlens.proxy.trim_start_matches("http://");
     let mut conn = TcpStream::connect(proxy).await.expect("connect");
     conn.write_all(b"POST /upload HTTP/1.1\r\nHost: api\r\nContent-Length: 1000\r\n\r\nfirst part")
@@ -180,5 +180,4 @@ async fn a_client_that_hangs_up_mid_request_body_is_client_aborted() {
         0.0,
         "the client's hang-up is not the upstream's fault"
     );
-    let _ = full("");
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use support::upstream::reply;
 use support::{Authlens, Upstream, client, send};
 use tokio::net::TcpListener;
-use upstream_common::{config, expect_failure, start};
+use upstream_common::expect_failure;
 
 /// A CA the test can tell authlens to trust through `upstream.ca_file`.
 struct Ca {
@@ -98,12 +98,10 @@ fn authlens_for(addr: SocketAddr, ca: Option<&Ca>, dir: &tempfile::TempDir) -> A
         }
         None => String::new(),
     };
-    Authlens::with_config(&format!(
-        "{}log:\n  level: info,authlens=debug\n",
-        config(&format!(
-            "  url: https://{addr}\n  health:\n    enabled: false\n{ca_file}"
-        ))
-    ))
+    Authlens::start(
+        &format!("https://{addr}"),
+        &format!("{ca_file}log:\n  level: info,authlens=debug\n"),
+    )
 }
 
 async fn expect_tls_failure(authlens: &Authlens, detail: &str, hint: &str) {
@@ -134,7 +132,7 @@ async fn a_trusted_certificate_for_the_right_name_works() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_to_a_plain_http_port_is_a_protocol_error() {
     let upstream = Upstream::fixed(200, &[], "plain").await;
-    let authlens = start(&format!("https://{}", upstream.addr), "");
+    let authlens = Authlens::start(&format!("https://{}", upstream.addr), "");
     expect_tls_failure(&authlens, "protocol", "http vs https").await;
 }
 
@@ -142,7 +140,7 @@ async fn https_to_a_plain_http_port_is_a_protocol_error() {
 async fn plain_http_to_a_tls_port_is_a_protocol_error() {
     let ca = ca();
     let addr = tls_upstream(leaf("127.0.0.1", Some(&ca), false)).await;
-    let authlens = start(&format!("http://{addr}"), "");
+    let authlens = Authlens::start(&format!("http://{addr}"), "");
     expect_tls_failure(&authlens, "protocol", "http vs https").await;
 }
 

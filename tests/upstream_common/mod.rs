@@ -13,13 +13,6 @@ pub fn config(upstream: &str) -> String {
     format!("listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nupstream:\n{upstream}")
 }
 
-/// `url` with the health probe off, plus more `upstream:` keys.
-pub fn start(url: &str, more: &str) -> Authlens {
-    Authlens::with_config(&config(&format!(
-        "  url: {url}\n  health:\n    enabled: false\n{more}"
-    )))
-}
-
 pub fn failure_series(cause: &str, detail: &str) -> String {
     format!(
         "authlens_failures_total{{category=\"upstream\",cause=\"{cause}\",detail=\"{detail}\",route=\"unmatched\"}}"
