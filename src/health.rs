@@ -2,6 +2,7 @@
 //! connector as the proxy, feeding `authlens_upstream_up`, `authlens_health_checks_total` and,
 //! when configured, `/readyz`. Logged on state changes only.
 
+use crate::cause::Detail;
 use crate::classify;
 use crate::config::{HealthSettings, UpstreamSettings};
 use crate::events::HealthProbe;
@@ -14,7 +15,6 @@ use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::{MissedTickBehavior, timeout};
 
@@ -82,7 +82,7 @@ impl Prober {
         let failure = classify::health(&self.settings.path, outcome);
         let label = match &failure {
             None => "ok",
-            Some(f) if f.detail == crate::cause::Detail::None => "error",
+            Some(f) if f.detail == Detail::None => "error",
             Some(f) => f.detail.label(),
         };
         let result = HEALTH_RESULTS
@@ -109,19 +109,12 @@ impl Prober {
         let limit = self.settings.timeout;
         let resp = match timeout(limit, self.client.request(req)).await {
             Err(_elapsed) => return Err(TransportError::ResponseTimeout),
-            Ok(Err(e)) => {
-                return Err(match proxy::transport_error(&e) {
-                    TransportError::Refused { .. } => TransportError::Refused {
-                        loopback_answers: proxy::loopback_answers(&self.upstream).await,
-                    },
-                    other => other,
-                });
-            }
+            Ok(Err(e)) => return Err(proxy::transport_failure(&e, &self.upstream).await),
             Ok(Ok(resp)) => resp,
         };
         let status = resp.status();
         let drain = Limited::new(resp.into_body(), DRAIN_LIMIT).collect();
-        let _ = timeout(limit.min(Duration::from_secs(1)), drain).await;
+        let _ = timeout(limit, drain).await;
         Ok(status)
     }
 }

@@ -12,7 +12,7 @@ mod upgrade;
 
 pub use client::ClientError;
 pub use client::{Resolver, UpstreamClient, UpstreamConnector, build_client, connector};
-pub(crate) use errors::{loopback_answers, transport_error};
+pub(crate) use errors::transport_failure;
 pub use listener::{ServeOptions, serve};
 
 use crate::config::UpstreamSettings;

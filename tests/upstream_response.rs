@@ -181,3 +181,27 @@ async fn a_client_that_hangs_up_mid_request_body_is_client_aborted() {
         "the client's hang-up is not the upstream's fault"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_5xx_passes_untouched_and_is_not_an_auth_failure() {
+    let upstream = Upstream::fixed(503, &[("retry-after", "5")], "maintenance").await;
+    let authlens = Authlens::start(&upstream.url(), "");
+    let got = send(client::get(&format!("{}/orders", authlens.proxy))).await;
+
+    assert_eq!(
+        got.status.as_u16(),
+        503,
+        "the upstream's answer, not a synthetic one"
+    );
+    assert_eq!(&got.body[..], b"maintenance");
+    assert_eq!(got.headers["retry-after"], "5");
+    let line = expect_failure(
+        &authlens,
+        "exchange failed",
+        "upstream_server_error",
+        "",
+        "answered 503 unrelated to auth",
+    )
+    .await;
+    assert_eq!(line["confidence"], "upstream");
+}

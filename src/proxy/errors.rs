@@ -11,8 +11,21 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+/// Names a failed upstream request; a refusal is completed with the loopback probe.
+pub async fn transport_failure(
+    err: &hyper_util::client::legacy::Error,
+    upstream: &Uri,
+) -> TransportError {
+    match transport_error(err) {
+        TransportError::Refused { .. } => TransportError::Refused {
+            loopback_answers: loopback_answers(upstream).await,
+        },
+        other => other,
+    }
+}
+
 /// Walks the error's `source()` chain for the first thing that names the failure.
-pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
+fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = next {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
@@ -111,7 +124,7 @@ fn tls_problem(e: &rustls::Error) -> TlsProblem {
 
 /// When the configured address refuses, ask whether the same port answers on 127.0.0.1: the
 /// seed page's "listening on 127.0.0.1, not 0.0.0.0". Only loopback is ever probed.
-pub async fn loopback_answers(upstream: &Uri) -> bool {
+async fn loopback_answers(upstream: &Uri) -> bool {
     let Some(host) = upstream.host() else {
         return false;
     };

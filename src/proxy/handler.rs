@@ -59,12 +59,7 @@ pub async fn handle(
         }
         Ok(Err(e)) => {
             tracing::debug!(error = %errors::chain_text(&e), "upstream request failed");
-            match errors::transport_error(&e) {
-                TransportError::Refused { .. } => TransportError::Refused {
-                    loopback_answers: errors::loopback_answers(&shared.upstream.uri).await,
-                },
-                other => other,
-            }
+            errors::transport_failure(&e, &shared.upstream.uri).await
         }
         Err(_elapsed) => TransportError::ResponseTimeout,
     };
