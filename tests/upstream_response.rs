@@ -205,3 +205,55 @@ async fn a_plain_5xx_passes_untouched_and_is_not_an_auth_failure() {
     .await;
     assert_eq!(line["confidence"], "upstream");
 }
+
+/// A response body that sends one chunk and then nothing, like a stalled download.
+struct Stalled(Option<Bytes>);
+
+impl hyper::body::Body for Stalled {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        match self.0.take() {
+            Some(chunk) => std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk)))),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_mid_response_body_is_client_aborted() {
+    let upstream = Upstream::start(|_req| async {
+        http::Response::new(Stalled(Some(Bytes::from_static(b"first chunk"))).boxed())
+    })
+    .await;
+    let authlens = Authlens::start(&upstream.url(), "");
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let resp = client
+        .get(format!("{}/export", authlens.proxy).parse().unwrap())
+        .await
+        .expect("the head arrives");
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut body = resp.into_body();
+    let first = tokio::time::timeout(Duration::from_secs(10), body.frame())
+        .await
+        .expect("the first chunk arrives")
+        .expect("a frame")
+        .expect("data");
+    assert_eq!(first.data_ref().unwrap(), "first chunk");
+    drop(body);
+    drop(client);
+
+    let line = expect_failure(
+        &authlens,
+        "exchange failed",
+        "client_aborted",
+        "",
+        "client hung up",
+    )
+    .await;
+    assert_eq!(line["http.response.status_code"], 200, "the status it had received");
+}
