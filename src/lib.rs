@@ -9,6 +9,7 @@ pub mod cause;
 pub mod challenge;
 pub mod classify;
 pub mod config;
+pub mod cors;
 pub mod events;
 pub mod facts;
 pub mod inspect;
