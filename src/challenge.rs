@@ -19,7 +19,9 @@ pub fn words(resp: &ResponseFacts) -> UpstreamWords {
 
 /// The cause a known middleware's own words name (taxonomy §2), if any. Unknown words give
 /// `None` and classification falls back to authlens's own evidence.
-pub fn cause_from_words(words: &UpstreamWords) -> Option<(crate::cause::Cause, crate::cause::Detail)> {
+pub fn cause_from_words(
+    words: &UpstreamWords,
+) -> Option<(crate::cause::Cause, crate::cause::Detail)> {
     let _ = words;
     None
 }
