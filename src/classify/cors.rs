@@ -49,6 +49,21 @@ fn preflight(
         pf,
         Credentials::NotInclude,
     ) {
+        // Most browsers let this through; name it only once browsers are seen refusing it.
+        Err(Problem::HeadersNotAllowed {
+            tolerated: true, ..
+        }) if unfollowed == 0 => return None,
+        Err(Problem::HeadersNotAllowed {
+            tolerated: true, ..
+        }) => Failure::new(
+            Cause::CorsHeaderNotAllowed,
+            Detail::Authorization,
+            Confidence::Heuristic,
+            "the preflight answers Access-Control-Allow-Headers: *, which the Fetch standard says never covers \
+             Authorization; Chromium and Firefox still accept it, but browsers here did not follow earlier \
+             identical preflights with the real request, so they enforce the rule (or send credentials): list \
+             Authorization explicitly",
+        ),
         Err(problem) => failure(x, origin, problem),
         // Passing on wildcards, yet the browser dropped the real request after earlier such
         // answers: the page most likely sends credentials, for which `*` is refused.
@@ -190,24 +205,18 @@ fn failure(x: &Exchange<'_>, origin: &HeaderValue, problem: Problem) -> Failure 
                 or_none(&allowed)
             ),
         ),
-        Problem::HeadersNotAllowed { missing, allowed } => {
-            let detail = header_detail(&missing);
-            let wildcard = if detail == Detail::Authorization && allowed.contains('*') {
-                " (a `*` wildcard never covers Authorization)"
-            } else {
-                ""
-            };
-            (
-                Cause::CorsHeaderNotAllowed,
-                detail,
-                format!(
-                    "the preflight response does not allow request header {} (Access-Control-Allow-Headers: {}): \
-                     list it explicitly{wildcard}",
-                    missing.join(", "),
-                    or_none(&allowed)
-                ),
-            )
-        }
+        Problem::HeadersNotAllowed {
+            missing, allowed, ..
+        } => (
+            Cause::CorsHeaderNotAllowed,
+            header_detail(&missing),
+            format!(
+                "the preflight response does not allow request header {} (Access-Control-Allow-Headers: {}): \
+                 list it explicitly",
+                missing.join(", "),
+                or_none(&allowed)
+            ),
+        ),
     };
     Failure::new(cause, detail, proof, hint)
 }

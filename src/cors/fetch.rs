@@ -40,6 +40,10 @@ pub enum Problem {
     HeadersNotAllowed {
         missing: Vec<String>,
         allowed: String,
+        /// Only `Authorization` is missing, under a `*`: the Fetch standard refuses this, but
+        /// shipping Chromium and Firefox still accept it (with a console warning), so the call
+        /// works in most browsers today.
+        tolerated: bool,
     },
 }
 
@@ -119,9 +123,11 @@ pub fn check_preflight(
         .map(|h| quoted(h).to_ascii_lowercase())
         .collect();
     if !missing.is_empty() {
+        let tolerated = wildcard && missing.iter().all(|m| m == "authorization");
         return Err(Problem::HeadersNotAllowed {
             missing,
             allowed: joined(&cors.allow_headers),
+            tolerated,
         });
     }
     Ok(())

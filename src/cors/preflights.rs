@@ -2,13 +2,15 @@
 //! of a browser that blocked a call for a reason it could not check itself (credentials with a
 //! wildcard, private-network rules, an extension).
 //!
-//! How the proxy drives it:
-//! - a preflight whose classification found no failure: `on_preflight(key, route, now)`, before
-//!   its response head is forwarded downstream (so the real request cannot overtake it);
-//! - every other request with a cross-origin `Origin`: `on_request(key, now)`;
+//! How the proxy drives it (`key_of` gives the key, `None` for traffic CORS does not cover):
+//! - every other cross-origin request, when it arrives: `on_request(key)`;
 //! - before classifying a preflight: `History::preflights_unfollowed = unfollowed(key)`;
-//! - on a timer (about once per window): `for route in sweep(now) { metrics.cors_preflight_unfollowed(route) }`.
+//! - a 2xx preflight whose classification found no failure: `on_preflight(key, route, now)`, as
+//!   soon as its response is done (the real request cannot come before the browser has it);
+//! - on a timer, about twice per window: `for route in sweep(now) {
+//!   metrics.cors_preflight_unfollowed(route) }`.
 
+use crate::facts::RequestFacts;
 use crate::policy::RouteId;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -73,6 +75,20 @@ impl Preflights {
         PreflightKey(self.hasher.hash_one((origin, path, method)))
     }
 
+    /// The key of a cross-origin browser request; a preflight is keyed by the method it asks
+    /// about, so it meets its real request. `None` for same-origin and non-browser traffic.
+    pub fn key_of(&self, r: &RequestFacts) -> Option<PreflightKey> {
+        let origin = r.origin.as_ref()?;
+        if super::is_same_origin(origin, r.host.as_ref()) {
+            return None;
+        }
+        let method = r
+            .preflight
+            .as_ref()
+            .map_or(r.method.as_str().as_bytes(), |p| p.method.as_bytes());
+        Some(self.key(origin.as_bytes(), r.path(), method))
+    }
+
     /// A preflight the browser should accept: its request is expected within the window.
     /// Returns false when the tracker is full and the preflight was not recorded.
     pub fn on_preflight(&self, key: PreflightKey, route: RouteId, now: Instant) -> bool {
@@ -86,6 +102,11 @@ impl Preflights {
         s.pending.insert(key, Pending { seq, route });
         s.order.push_back((deadline, key, seq));
         true
+    }
+
+    /// The period the proxy should sweep at.
+    pub fn window(&self) -> Duration {
+        self.window
     }
 
     /// A cross-origin request arrived: its preflight, if any, was followed, and whatever

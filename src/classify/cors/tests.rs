@@ -204,11 +204,11 @@ fn rows() -> Vec<Row> {
             Some((CorsHeaderNotAllowed, Detail::Authorization)),
         ),
         (
-            "ACAH `*` never covers authorization",
+            "ACAH `*` with authorization: against the standard, yet browsers accept it",
             preflight("GET", auth),
             204,
             &[(ACAO, PAGE), (ACAH, "*")],
-            Some((CorsHeaderNotAllowed, Detail::Authorization)),
+            None,
         ),
         (
             "ACAH without content-type",
@@ -494,7 +494,7 @@ fn hints_word_the_configured_allow_list() {
 }
 
 #[test]
-fn hints_name_near_misses_and_the_wildcard_rule() {
+fn hints_name_near_misses_and_the_auth_layer() {
     let policy = Policy::empty();
     let f = verdict(
         &FETCH,
@@ -505,24 +505,35 @@ fn hints_name_near_misses_and_the_wildcard_rule() {
     .expect("a failure");
     assert!(f.hint.contains("trailing slash"), "{}", f.hint);
     let pf = preflight("GET", Some("authorization"));
-    let f = verdict(
-        &pf,
-        &response(204, &[(ACAO, PAGE), (ACAH, "*")]),
-        History::default(),
-        &policy,
-    )
-    .expect("a failure");
-    assert!(
-        f.hint.contains("wildcard never covers Authorization"),
-        "{}",
-        f.hint
-    );
     let f = verdict(&pf, &response(401, &[]), History::default(), &policy).expect("a failure");
     assert!(
         f.hint.contains("let OPTIONS through before authentication"),
         "{}",
         f.hint
     );
+}
+
+#[test]
+fn unfollowed_preflights_turn_a_wildcard_authorization_into_a_header_cause() {
+    let policy = Policy::empty();
+    let pf = preflight("PUT", Some("authorization"));
+    let star: &[(&str, &str)] = &[(ACAO, PAGE), (ACAM, "PUT"), (ACAH, "*")];
+    assert!(verdict(&pf, &response(204, star), History::default(), &policy).is_none());
+    let blocked = History {
+        preflights_unfollowed: 1,
+        ..History::default()
+    };
+    let f = verdict(&pf, &response(204, star), blocked, &policy).expect("a failure");
+    assert_eq!(
+        (f.cause, f.detail, f.confidence),
+        (
+            Cause::CorsHeaderNotAllowed,
+            Detail::Authorization,
+            Confidence::Heuristic
+        )
+    );
+    assert!(f.hint.contains("never covers Authorization"), "{}", f.hint);
+    assert!(f.hint.contains("1 earlier preflight(s)"), "{}", f.hint);
 }
 
 #[test]
