@@ -24,6 +24,11 @@ pub async fn handle(
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     let facts = request_facts(&shared, &req, client);
+    if facts.preflight.is_none()
+        && let Some(key) = shared.history.preflights.key_of(&facts)
+    {
+        shared.history.preflights.on_request(key);
+    }
     let inspection = facts
         .credentials
         .token()
