@@ -38,8 +38,6 @@ pub async fn handle(
 
     let client_upgrade = headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
     headers::prepare(&mut req, &shared.upstream.uri, record.request(), client);
-    let capture_body =
-        record.request().origin.is_some() || record.request().credentials.token().is_some();
 
     let sent = Instant::now();
     let result =
@@ -55,7 +53,8 @@ pub async fn handle(
                 upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
             }
             headers::strip_hop_by_hop(resp.headers_mut(), switching);
-            let capture = capture_body && (status.is_client_error() || status.is_server_error());
+            // Error bodies are where middlewares put their words; successes are never kept.
+            let capture = status.is_client_error() || status.is_server_error();
             record.set_head(status, facts, upstream_time);
             let (parts, body) = resp.into_parts();
             return Ok(Response::from_parts(

@@ -18,13 +18,22 @@ pub struct Authlens {
 impl Authlens {
     /// Starts authlens in front of `upstream` with `extra` YAML appended to a minimal config.
     pub fn start(upstream: &str, extra: &str) -> Authlens {
-        let yaml = format!(
+        Authlens::with_config(&Authlens::config(upstream, extra))
+    }
+
+    /// A minimal config on loopback port 0 with the health probe off, plus `extra` YAML.
+    pub fn config(upstream: &str, extra: &str) -> String {
+        format!(
             "listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nupstream:\n  url: {upstream}\n  health:\n    enabled: false\n{extra}"
-        );
-        Authlens::with_config(&yaml)
+        )
     }
 
     pub fn with_config(yaml: &str) -> Authlens {
+        Authlens::with_config_env(yaml, &[])
+    }
+
+    /// As `with_config`, with extra environment variables (e.g. `AUTHLENS_LOG=debug`).
+    pub fn with_config_env(yaml: &str, env: &[(&str, &str)]) -> Authlens {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("authlens.yaml");
         std::fs::write(&path, yaml).expect("write config");
@@ -33,6 +42,7 @@ impl Authlens {
             .arg(&path)
             .env_remove("AUTHLENS_LOG")
             .env_remove("AUTHLENS_LOG_FORMAT")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
