@@ -30,3 +30,6 @@ pub fn is_same_origin(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool 
     page.host().eq_ignore_ascii_case(target.host())
         && page.port_u16().unwrap_or(default_port) == target.port_u16().unwrap_or(default_port)
 }
+
+#[cfg(test)]
+mod tests;
