@@ -19,7 +19,11 @@ pub(super) fn check(
 ) -> Option<Failure> {
     let req = x.request;
     let origin = req.origin.as_ref()?;
-    if cors::is_same_origin(origin, req.host.as_ref()) {
+    let not_cors_mode = req
+        .fetch_mode
+        .as_ref()
+        .is_some_and(|m| m.as_bytes() != b"cors");
+    if not_cors_mode || cors::is_same_origin(origin, req.host.as_ref()) {
         return None;
     }
     // The proxy copies the CORS headers whenever there is an `Origin`; without them, no verdict.

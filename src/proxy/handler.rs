@@ -108,6 +108,7 @@ fn request_facts(shared: &Shared, req: &Request<Incoming>, client: SocketAddr) -
         origin,
         host: headers::host_of(req),
         preflight,
+        fetch_mode: h.get("sec-fetch-mode").cloned(),
         cookie_present: h.contains_key(header::COOKIE),
         credentials: token::extract(h, req.uri()),
         request_id: request_id(h.get("x-request-id"), &trace),

@@ -400,6 +400,31 @@ fn same_origin_and_non_browser_traffic_is_never_flagged() {
 }
 
 #[test]
+fn forms_and_navigations_are_not_cors_requests() {
+    let policy = Policy::empty();
+    let run = |mode: &'static str| {
+        let mut req = facts(&FETCH);
+        req.fetch_mode = Some(HeaderValue::from_static(mode));
+        classify(&crate::classify::Exchange {
+            request: &req,
+            token: None,
+            outcome: &response(200, &[]),
+            policy: &policy,
+            history: History::default(),
+            now: SystemTime::now(),
+        })
+        .failure
+    };
+    for mode in ["navigate", "no-cors", "same-origin"] {
+        assert_eq!(run(mode), None, "{mode}");
+    }
+    assert_eq!(
+        run("cors").map(|f| f.cause),
+        Some(Cause::CorsOriginNotAllowed)
+    );
+}
+
+#[test]
 fn other_port_or_scheme_is_cross_origin() {
     let policy = Policy::empty();
     // The scheme only sets the default port (see `cors::is_same_origin`).
