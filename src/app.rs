@@ -93,6 +93,7 @@ pub async fn run_with(
             .is_some_and(|h| h.gate_readiness),
     });
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin.clone()));
+    let sweeper = tokio::spawn(proxy::sweep_preflights(shared.clone()));
     tracing::info!(
         message = "authlens started",
         listen = %proxy_addr,
@@ -116,6 +117,7 @@ pub async fn run_with(
     };
     let drained = proxy::serve(listener, shared, options, shutdown).await;
     admin_task.abort();
+    sweeper.abort();
     if let Some(task) = health_task {
         task.abort();
     }

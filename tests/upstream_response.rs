@@ -255,5 +255,8 @@ async fn a_client_that_hangs_up_mid_response_body_is_client_aborted() {
         "client hung up",
     )
     .await;
-    assert_eq!(line["http.response.status_code"], 200, "the status it had received");
+    assert_eq!(
+        line["http.response.status_code"], 200,
+        "the status it had received"
+    );
 }
