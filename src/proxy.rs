@@ -11,7 +11,8 @@ mod record;
 mod upgrade;
 
 pub use client::ClientError;
-pub use client::{Resolver, UpstreamClient, UpstreamConnector, build_client, connector};
+pub use client::{Resolver, UpstreamClient, build_client};
+pub(crate) use client::{UpstreamConnector, connector};
 pub(crate) use errors::transport_failure;
 pub use listener::{ServeOptions, serve};
 
