@@ -44,6 +44,7 @@ struct RouteHandles {
     findings: Vec<IntCounter>,
     duration: Vec<Histogram>,
     upstream_duration: Histogram,
+    preflights_unfollowed: IntCounter,
 }
 
 pub struct Metrics {
@@ -69,7 +70,6 @@ impl Metrics {
     /// Registers every family and starts every known label combination at 0.
     pub fn new(policy: &Policy) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
-        let reg = |c: Box<dyn prometheus::core::Collector>| registry.register(c);
 
         let requests = IntCounterVec::new(
             Opts::new(
@@ -106,6 +106,14 @@ impl Metrics {
                 "Upstream round trip to the response head.",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        let preflights_unfollowed = IntCounterVec::new(
+            Opts::new(
+                "authlens_cors_preflights_unfollowed_total",
+                "Successful CORS preflights the browser never followed with the real request \
+                 (evidence it blocked the call).",
+            ),
             &["route"],
         )?;
         let token_remaining_lifetime = Histogram::with_opts(
@@ -213,6 +221,7 @@ impl Metrics {
                     .map(|c| duration.with_label_values(&[route, c]))
                     .collect(),
                 upstream_duration: upstream_duration.with_label_values(&[route]),
+                preflights_unfollowed: preflights_unfollowed.with_label_values(&[route]),
             })
             .collect();
         for issuer in &policy.issuers {
@@ -223,7 +232,34 @@ impl Metrics {
             jwks_last_success.with_label_values(&[issuer.name.as_str()]);
         }
 
-        let metrics = Metrics {
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(failures.clone()),
+            Box::new(findings.clone()),
+            Box::new(duration.clone()),
+            Box::new(upstream_duration.clone()),
+            Box::new(preflights_unfollowed.clone()),
+            Box::new(token_remaining_lifetime.clone()),
+            Box::new(clock_skew.clone()),
+            Box::new(jwks_fetches.clone()),
+            Box::new(jwks_keys.clone()),
+            Box::new(jwks_last_success.clone()),
+            Box::new(cache.clone()),
+            Box::new(upstream_up.clone()),
+            Box::new(health.clone()),
+            Box::new(reloads_vec.clone()),
+            Box::new(config_last_reload_success.clone()),
+            Box::new(build_info),
+        ] {
+            registry.register(collector)?;
+        }
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
+
+        Ok(Metrics {
+            registry,
             token_cache_hit: cache.with_label_values(&["hit"]),
             token_cache_miss: cache.with_label_values(&["miss"]),
             health_checks: HEALTH_RESULTS
@@ -240,38 +276,13 @@ impl Metrics {
                 .map(|(i, p)| (p, i))
                 .collect(),
             routes,
-            token_remaining_lifetime: token_remaining_lifetime.clone(),
-            clock_skew: clock_skew.clone(),
-            jwks_fetches: jwks_fetches.clone(),
-            jwks_keys: jwks_keys.clone(),
-            jwks_last_success: jwks_last_success.clone(),
-            upstream_up: upstream_up.clone(),
-            config_last_reload_success: config_last_reload_success.clone(),
-            registry: Registry::new(),
-        };
-        reg(Box::new(requests))?;
-        reg(Box::new(failures))?;
-        reg(Box::new(findings))?;
-        reg(Box::new(duration))?;
-        reg(Box::new(upstream_duration))?;
-        reg(Box::new(token_remaining_lifetime))?;
-        reg(Box::new(clock_skew))?;
-        reg(Box::new(jwks_fetches))?;
-        reg(Box::new(jwks_keys))?;
-        reg(Box::new(jwks_last_success))?;
-        reg(Box::new(cache))?;
-        reg(Box::new(upstream_up))?;
-        reg(Box::new(health))?;
-        reg(Box::new(reloads_vec))?;
-        reg(Box::new(config_last_reload_success))?;
-        reg(Box::new(build_info))?;
-        #[cfg(target_os = "linux")]
-        reg(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ))?;
-        Ok(Metrics {
-            registry,
-            ..metrics
+            token_remaining_lifetime,
+            clock_skew,
+            jwks_fetches,
+            jwks_keys,
+            jwks_last_success,
+            upstream_up,
+            config_last_reload_success,
         })
     }
 
@@ -310,6 +321,11 @@ impl Metrics {
         if let Some(&i) = idx {
             self.route(route).failures[i].inc();
         }
+    }
+
+    /// A preflight `cors::Preflights::sweep` found unfollowed.
+    pub fn cors_preflight_unfollowed(&self, route: RouteId) {
+        self.route(route).preflights_unfollowed.inc();
     }
 
     pub fn finding(&self, route: RouteId, finding: Finding) {

@@ -292,12 +292,20 @@ fn invalid_config_lists_every_problem_and_exits_1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_request_heads_are_cut_off() {
     let upstream = Upstream::fixed(200, &[], "fine").await;
-    let authlens = Authlens::start(&upstream.url(), "downstream:\n  header_read_timeout: 300ms\n");
+    let authlens = Authlens::start(
+        &upstream.url(),
+        "downstream:\n  header_read_timeout: 300ms\n",
+    );
     let mut s = TcpStream::connect(proxy_addr(&authlens)).await.unwrap();
-    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     let mut rest = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut rest)).await.expect("closed by authlens").unwrap();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut rest))
+        .await
+        .expect("closed by authlens")
+        .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(250));
     assert!(upstream.seen().is_empty());
 }

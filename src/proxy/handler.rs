@@ -24,6 +24,11 @@ pub async fn handle(
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     let facts = request_facts(&shared, &req, client);
+    if facts.preflight.is_none()
+        && let Some(key) = shared.history.preflights.key_of(&facts)
+    {
+        shared.history.preflights.on_request(key);
+    }
     let inspection = facts
         .credentials
         .token()
@@ -33,8 +38,6 @@ pub async fn handle(
 
     let client_upgrade = headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
     headers::prepare(&mut req, &shared.upstream.uri, record.request(), client);
-    let capture_body =
-        record.request().origin.is_some() || record.request().credentials.token().is_some();
 
     let sent = Instant::now();
     let result =
@@ -50,7 +53,8 @@ pub async fn handle(
                 upgrade::tunnel(client_side, hyper::upgrade::on(&mut resp));
             }
             headers::strip_hop_by_hop(resp.headers_mut(), switching);
-            let capture = capture_body && (status.is_client_error() || status.is_server_error());
+            // Error bodies are where middlewares put their words; successes are never kept.
+            let capture = status.is_client_error() || status.is_server_error();
             record.set_head(status, facts, upstream_time);
             let (parts, body) = resp.into_parts();
             return Ok(Response::from_parts(
@@ -59,18 +63,18 @@ pub async fn handle(
             ));
         }
         Ok(Err(e)) => {
-            tracing::debug!(error = %e, "upstream request failed");
-            match errors::transport_error(&e) {
-                TransportError::Refused { .. } => TransportError::Refused {
-                    loopback_answers: errors::loopback_answers(&shared.upstream.uri).await,
-                },
-                other => other,
-            }
+            tracing::debug!(error = %errors::chain_text(&e), "upstream request failed");
+            errors::transport_failure(&e, &shared.upstream.uri).await
         }
         Err(_elapsed) => TransportError::ResponseTimeout,
     };
     let cause = error.cause();
     let resp = errors::synthetic_response(cause, shared.diagnostic_header);
+    if error == TransportError::ClientAborted {
+        // Nobody is left to read the answer: the exchange ended without a status.
+        record.finish(Ending::ClientGone);
+        return Ok(resp.map(Either::Right));
+    }
     let upstream = (!matches!(
         error,
         TransportError::ConnectTimeout | TransportError::Refused { .. }
@@ -104,6 +108,7 @@ fn request_facts(shared: &Shared, req: &Request<Incoming>, client: SocketAddr) -
         origin,
         host: headers::host_of(req),
         preflight,
+        fetch_mode: h.get("sec-fetch-mode").cloned(),
         cookie_present: h.contains_key(header::COOKIE),
         credentials: token::extract(h, req.uri()),
         request_id: request_id(h.get("x-request-id"), &trace),
