@@ -127,6 +127,7 @@ fn request(f: &Fixture) -> RequestFacts {
         origin: None,
         host: None,
         preflight: None,
+        fetch_mode: None,
         cookie_present: false,
         credentials: extract(&f.headers, &f.uri),
         trace: TraceContext::fresh(),

@@ -93,6 +93,7 @@ fn classify_401(inspector: &Inspector, report: &TokenReport) -> authlens::classi
         origin: None,
         host: None,
         preflight: None,
+        fetch_mode: None,
         cookie_present: false,
         credentials: extract(&h, &"/files".parse().expect("uri")),
         trace: authlens::telemetry::trace_context::TraceContext::fresh(),
