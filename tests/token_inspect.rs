@@ -387,3 +387,46 @@ async fn the_last_good_key_set_is_served_while_refreshes_fail() {
     assert!(!ready);
     assert_eq!(r.verdict, Verdict::Valid);
 }
+
+#[tokio::test]
+async fn unknown_kids_refetch_at_most_once_per_min_refetch() {
+    let key = TestKey::ec("k1");
+    let idp = Idp::start("", &[&key]).await;
+    let mut is = issuer(
+        &idp,
+        JwksSource::Uri(idp.jwks_url().parse().unwrap()),
+        &[Algorithm::ES256],
+    );
+    is.jwks_min_refetch = Duration::from_millis(300);
+    let (inspector, _) = start(is);
+    let (_, r) = inspect(&inspector, &key.sign(&claims(&idp.issuer))).await;
+    assert_eq!(r.verdict, Verdict::Valid);
+    let stray = TestKey::ec("stray");
+    let mut jti = 0;
+    let mut stray_token = || {
+        jti += 1;
+        let mut c = claims(&idp.issuer);
+        c["jti"] = json!(jti);
+        stray.sign(&c)
+    };
+    // Any on-demand fetch of the first load is out of the window now.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let before = idp.hits("/keys");
+    for _ in 0..3 {
+        let (_, r) = inspect(&inspector, &stray_token()).await;
+        assert_eq!(verdict_cause(&r), Some((Cause::KidUnknown, Detail::None)));
+    }
+    assert_eq!(
+        idp.hits("/keys"),
+        before + 1,
+        "three unknown kids, one refetch"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (_, r) = inspect(&inspector, &stray_token()).await;
+    assert_eq!(verdict_cause(&r), Some((Cause::KidUnknown, Detail::None)));
+    assert_eq!(
+        idp.hits("/keys"),
+        before + 2,
+        "the interval passed: one more"
+    );
+}
