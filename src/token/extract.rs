@@ -78,10 +78,10 @@ fn parse_authorization(v: &HeaderValue) -> Result<Token, Detail> {
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(if scheme.eq_ignore_ascii_case(b"basic") {
             Detail::Basic
-        } else if scheme.len() > 6 && scheme[..6].eq_ignore_ascii_case(b"bearer") {
-            Detail::Malformed // `Bearer:x`, `Bearer"x"`
-        } else if scheme.len() == bytes.len() && scheme.contains(&b'.') {
-            Detail::Malformed // a bare token without any scheme
+        } else if (scheme.len() > 6 && scheme[..6].eq_ignore_ascii_case(b"bearer"))
+            || (scheme.len() == bytes.len() && scheme.contains(&b'.'))
+        {
+            Detail::Malformed // `Bearer:x`, `Bearer"x"`, or a bare token without a scheme
         } else {
             Detail::OtherScheme
         });
