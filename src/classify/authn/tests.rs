@@ -398,4 +398,3 @@ fn upstream_agreeing_raises_confidence() {
         (Cause::TokenExpired, Confidence::Proxy)
     );
 }
-
