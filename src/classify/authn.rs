@@ -148,6 +148,14 @@ fn valid(
         _ => {}
     }
     match upstream {
+        Some((Cause::JwksFetchFailed, _)) => with(
+            Cause::JwksFetchFailed,
+            Detail::None,
+            Confidence::Upstream,
+            "the API says it cannot fetch its key set, while authlens verifies the token with the issuer's \
+             keys: check the API host's network path (DNS, egress, proxy, CA) to its jwks_uri"
+                .into(),
+        ),
         Some((Cause::TokenMissing, _)) => with(
             Cause::UpstreamRejectedValidToken,
             Detail::None,

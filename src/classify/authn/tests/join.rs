@@ -159,6 +159,13 @@ fn valid_token_joins_the_upstream_evidence() {
         ),
         row(
             response(true, None),
+            Some((Cause::JwksFetchFailed, Detail::None)),
+            accepted,
+            (Cause::JwksFetchFailed, Detail::None, Confidence::Upstream),
+            "API host's network path",
+        ),
+        row(
+            response(true, None),
             Some((Cause::TokenMissing, Detail::None)),
             accepted,
             (
