@@ -63,7 +63,14 @@ pub async fn run_with(
         problems: &[],
     }
     .emit(&metrics);
-    let inspector = Inspector::start(policy.clone(), metrics.clone(), InspectorOptions::default());
+    let inspector = Inspector::start(
+        policy.clone(),
+        metrics.clone(),
+        InspectorOptions {
+            cache_entries: settings.token_cache_entries,
+            ..InspectorOptions::default()
+        },
+    );
     let shared = Arc::new(Shared {
         client: proxy::build_client(&settings.upstream, &resolver)?,
         history: HistoryState::new(&policy),
