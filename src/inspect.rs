@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! let inspector = Inspector::start(policy.clone(), metrics.clone(), InspectorOptions {
-//!     cache_entries: config.auth.token_cache_entries, ..Default::default() });
+//!     cache_entries: settings.token_cache_entries, ..Default::default() });
 //! // per request, before forwarding:
 //! let inspection = presented.token().map(|t| inspector.inspect(t));
 //! // ... forward; at the end: try_ready(), else wait() on a spawned task, then classify with
@@ -14,7 +14,8 @@
 //!
 //! `Inspection::wait` resolves as soon as the checks are done. It only waits on the network
 //! when the token needs keys authlens does not have (no key set yet, or an unknown `kid`):
-//! then at most `key_wait` for an on-demand fetch, after which the verdict is
+//! then at most `key_wait` per on-demand fetch (two at most: the first key set, then a refetch
+//! for an unknown `kid`), after which the verdict is
 //! `Verdict::Unverified` (or `kid_unknown`). Await it after the response head has gone to the
 //! client so no request ever waits on a key fetch. Dropping the `Inspector` stops its key
 //! refresh tasks; a config reload builds a new one.
