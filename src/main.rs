@@ -117,10 +117,7 @@ fn demo(listen: String, admin_listen: String, once: bool) -> anyhow::Result<bool
 }
 
 fn print_table(rows: &[authlens::demo::Row]) {
-    println!(
-        "\n{:<44} {:>6}  {:<40} {}",
-        "scenario", "status", "authlens named", ""
-    );
+    println!("\n{:<44} {:>6}  authlens named", "scenario", "status");
     for r in rows {
         let mark = if r.matches() {
             "ok".to_string()
