@@ -21,4 +21,4 @@ for pkg in tests/interop/*/; do
   [ -f "$pkg/package-lock.json" ] && (cd "$pkg" && npm ci --no-audit --no-fund --silent)
 done
 
-cargo test --all-targets "$@"
+cargo test --all-targets --no-fail-fast "$@"
