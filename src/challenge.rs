@@ -33,7 +33,7 @@ impl UpstreamWords {
 }
 
 /// Control characters become spaces; the text is cut at `max` bytes on a char boundary.
-fn clean(text: &str, max: usize) -> String {
+pub(crate) fn clean(text: &str, max: usize) -> String {
     let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
