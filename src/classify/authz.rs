@@ -211,6 +211,8 @@ fn scope_failure(
 fn not_configured(words: &UpstreamWords, route: &str, configured: bool) -> Failure {
     let config = if configured {
         format!("route `{route}`'s `required_scopes` in authlens's config miss what the API wants")
+    } else if route == crate::policy::UNMATCHED {
+        "this path matches no route in authlens's config".to_string()
     } else {
         format!("route `{route}` has no `required_scopes` in authlens's config")
     };
