@@ -9,8 +9,10 @@ pub use request::{METHOD_LABELS, Preflight, RequestFacts, method_label};
 pub use response::{CorsHeaders, ResponseFacts};
 pub use transport::{TlsProblem, TransportError};
 
-/// How the upstream leg ended.
+/// How the upstream leg ended. One per exchange and never stored in bulk, so the size
+/// difference between the variants costs nothing worth a box.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     Response(ResponseFacts),
     Transport(TransportError),

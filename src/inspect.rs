@@ -41,6 +41,13 @@ impl Inspector {
         Inspector { policy, metrics }
     }
 
+    /// Seconds since authlens first saw this token's `kid` in a key set, for the
+    /// `upstream_jwks_stale` rule.
+    pub fn kid_age_secs(&self, report: &TokenReport) -> Option<u64> {
+        let _ = report;
+        None
+    }
+
     pub fn inspect(&self, token: &Token) -> Inspection {
         let _ = (&self.policy, &self.metrics);
         Inspection::Ready(Arc::new(TokenReport {

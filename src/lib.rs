@@ -5,14 +5,18 @@
 #![forbid(unsafe_code)]
 #![deny(rust_2018_idioms)]
 
+pub mod admin;
+pub mod app;
 pub mod cause;
 pub mod challenge;
 pub mod classify;
+pub mod cli;
 pub mod config;
 pub mod events;
 pub mod facts;
 pub mod inspect;
 pub mod metrics;
 pub mod policy;
+pub mod proxy;
 pub mod telemetry;
 pub mod token;

@@ -1,1 +1,90 @@
-fn main() {}
+//! The `authlens` binary: command line, logging, runtime, signals. Errors end here as `anyhow`.
+#![forbid(unsafe_code)]
+
+use anyhow::Context;
+use authlens::cli::{Cli, Command, RunArgs};
+use authlens::config::{self, ConfigError, Overrides, Settings};
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::CheckConfig { file } => check_config(&file),
+        Command::Run(args) => match run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("authlens: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn check_config(file: &std::path::Path) -> ExitCode {
+    match config::load_file(file, &Overrides::default()) {
+        Ok(_) => {
+            println!("{}: valid", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(ConfigError::Invalid(problems)) => {
+            for p in &problems {
+                eprintln!("{}:{p}", file.display());
+            }
+            eprintln!("{}: {} problem(s)", file.display(), problems.len());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(args: &RunArgs) -> Result<Settings, ConfigError> {
+    let overrides = Overrides {
+        listen: args.listen.clone(),
+        admin_listen: args.admin_listen.clone(),
+        upstream: args.upstream.clone(),
+        workers: args.workers,
+    };
+    match &args.config {
+        Some(path) => config::load_file(path, &overrides),
+        None => config::load_str("", &overrides),
+    }
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let settings = load(&args)?;
+    authlens::telemetry::logging::init(&settings.log_level, settings.log_format);
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if settings.workers > 0 {
+        runtime.worker_threads(settings.workers);
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let drained = runtime.block_on(authlens::app::run(settings, shutdown_signal(), |_, _| {}))?;
+    if !drained {
+        tracing::warn!(message = "drain deadline passed with requests still in flight");
+    }
+    Ok(())
+}
+
+/// SIGTERM (Kubernetes starting a graceful shutdown) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!(message = "cannot install signal handlers; stop with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

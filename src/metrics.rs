@@ -69,7 +69,6 @@ impl Metrics {
     /// Registers every family and starts every known label combination at 0.
     pub fn new(policy: &Policy) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
-        let reg = |c: Box<dyn prometheus::core::Collector>| registry.register(c);
 
         let requests = IntCounterVec::new(
             Opts::new(
@@ -223,7 +222,33 @@ impl Metrics {
             jwks_last_success.with_label_values(&[issuer.name.as_str()]);
         }
 
-        let metrics = Metrics {
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(failures.clone()),
+            Box::new(findings.clone()),
+            Box::new(duration.clone()),
+            Box::new(upstream_duration.clone()),
+            Box::new(token_remaining_lifetime.clone()),
+            Box::new(clock_skew.clone()),
+            Box::new(jwks_fetches.clone()),
+            Box::new(jwks_keys.clone()),
+            Box::new(jwks_last_success.clone()),
+            Box::new(cache.clone()),
+            Box::new(upstream_up.clone()),
+            Box::new(health.clone()),
+            Box::new(reloads_vec.clone()),
+            Box::new(config_last_reload_success.clone()),
+            Box::new(build_info),
+        ] {
+            registry.register(collector)?;
+        }
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
+
+        Ok(Metrics {
+            registry,
             token_cache_hit: cache.with_label_values(&["hit"]),
             token_cache_miss: cache.with_label_values(&["miss"]),
             health_checks: HEALTH_RESULTS
@@ -240,38 +265,13 @@ impl Metrics {
                 .map(|(i, p)| (p, i))
                 .collect(),
             routes,
-            token_remaining_lifetime: token_remaining_lifetime.clone(),
-            clock_skew: clock_skew.clone(),
-            jwks_fetches: jwks_fetches.clone(),
-            jwks_keys: jwks_keys.clone(),
-            jwks_last_success: jwks_last_success.clone(),
-            upstream_up: upstream_up.clone(),
-            config_last_reload_success: config_last_reload_success.clone(),
-            registry: Registry::new(),
-        };
-        reg(Box::new(requests))?;
-        reg(Box::new(failures))?;
-        reg(Box::new(findings))?;
-        reg(Box::new(duration))?;
-        reg(Box::new(upstream_duration))?;
-        reg(Box::new(token_remaining_lifetime))?;
-        reg(Box::new(clock_skew))?;
-        reg(Box::new(jwks_fetches))?;
-        reg(Box::new(jwks_keys))?;
-        reg(Box::new(jwks_last_success))?;
-        reg(Box::new(cache))?;
-        reg(Box::new(upstream_up))?;
-        reg(Box::new(health))?;
-        reg(Box::new(reloads_vec))?;
-        reg(Box::new(config_last_reload_success))?;
-        reg(Box::new(build_info))?;
-        #[cfg(target_os = "linux")]
-        reg(Box::new(
-            prometheus::process_collector::ProcessCollector::for_self(),
-        ))?;
-        Ok(Metrics {
-            registry,
-            ..metrics
+            token_remaining_lifetime,
+            clock_skew,
+            jwks_fetches,
+            jwks_keys,
+            jwks_last_success,
+            upstream_up,
+            config_last_reload_success,
         })
     }
 

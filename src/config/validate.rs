@@ -119,14 +119,14 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                     gate_readiness: up.health.gate_readiness,
                 }
             });
-            if let Some(ca) = &up.ca_file {
-                if !ca.value.is_file() {
-                    p.push(
-                        "upstream.ca_file",
-                        ca,
-                        format!("{} is not a readable file", ca.value.display()),
-                    );
-                }
+            if let Some(ca) = &up.ca_file
+                && !ca.value.is_file()
+            {
+                p.push(
+                    "upstream.ca_file",
+                    ca,
+                    format!("{} is not a readable file", ca.value.display()),
+                );
             }
             Some(UpstreamSettings {
                 uri,
@@ -275,14 +275,14 @@ fn issuers(p: &mut Collector, c: &Config) -> Vec<IssuerPolicy> {
                 );
             }
         }
-        if let Some(ca) = &is.ca_file {
-            if !ca.value.is_file() {
-                p.push(
-                    key("ca_file"),
-                    ca,
-                    format!("{} is not a readable file", ca.value.display()),
-                );
-            }
+        if let Some(ca) = &is.ca_file
+            && !ca.value.is_file()
+        {
+            p.push(
+                key("ca_file"),
+                ca,
+                format!("{} is not a readable file", ca.value.display()),
+            );
         }
         out.push(IssuerPolicy {
             name: is.name.value.clone(),

@@ -1,5 +1,7 @@
 //! Why the upstream leg failed without a usable response.
 
+use crate::cause::Cause;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TlsProblem {
     Untrusted,
@@ -29,4 +31,19 @@ pub enum TransportError {
     ClientAborted,
     /// Something else in the client stack; counted as a reset, the closest honest cause.
     Other,
+}
+
+impl TransportError {
+    /// The cause this error is classified as; the synthetic 502/504 body names the same one.
+    pub fn cause(self) -> Cause {
+        match self {
+            TransportError::Refused { .. } => Cause::UpstreamConnectionRefused,
+            TransportError::Dns => Cause::UpstreamDnsFailure,
+            TransportError::Tls(_) => Cause::UpstreamTlsError,
+            TransportError::ConnectTimeout => Cause::UpstreamConnectTimeout,
+            TransportError::ResponseTimeout => Cause::UpstreamResponseTimeout,
+            TransportError::Reset { .. } | TransportError::Other => Cause::UpstreamReset,
+            TransportError::ClientAborted => Cause::ClientAborted,
+        }
+    }
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs the system packages the tests need when they are missing
+# (prometheus for promtool, chromium for the CORS browser tests, node for the interop test),
+# then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+for pkg in tests/interop/*/; do
+  [ -f "$pkg/package-lock.json" ] && (cd "$pkg" && npm ci --no-audit --no-fund --silent)
+done
+
+cargo test --all-targets "$@"

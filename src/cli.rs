@@ -1,0 +1,50 @@
+//! The command line (CONTRACT §5).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "authlens",
+    version,
+    about = "Observability sidecar that names why OAuth-protected API calls fail",
+    after_help = "Examples:\n  \
+        authlens run --upstream http://127.0.0.1:3000\n  \
+        authlens run --config config/xaa-resource.yaml --listen 0.0.0.0:8080\n  \
+        authlens check-config config/minimal.yaml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the sidecar in front of the upstream API.
+    #[command(after_help = "Flags override the file; with --upstream alone no file is needed.")]
+    Run(RunArgs),
+    /// Validate a config file and print every problem with its line and column.
+    CheckConfig {
+        /// The YAML file to check.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// YAML configuration file.
+    #[arg(long, env = "AUTHLENS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address the proxy listens on, e.g. 0.0.0.0:8080.
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// The API behind authlens, e.g. http://127.0.0.1:3000.
+    #[arg(long)]
+    pub upstream: Option<String>,
+    /// Address of the admin listener (/metrics, /healthz, /readyz).
+    #[arg(long)]
+    pub admin_listen: Option<String>,
+    /// Runtime worker threads (0: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}

@@ -1,0 +1,138 @@
+//! Naming transport failures from the client stack's error chain, and the short synthetic
+//! answer the client gets instead of an empty reply.
+
+use crate::cause::Cause;
+use crate::facts::{TlsProblem, TransportError};
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, Uri, header};
+use http_body_util::Full;
+use std::error::Error as StdError;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+/// Walks the error's `source()` chain for the first thing that names the failure.
+pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = next {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return TransportError::Tls(tls_problem(tls));
+        }
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if let Some(tls) = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                return TransportError::Tls(tls_problem(tls));
+            }
+            match io.kind() {
+                io::ErrorKind::ConnectionRefused => {
+                    return TransportError::Refused {
+                        loopback_answers: false,
+                    };
+                }
+                io::ErrorKind::TimedOut if err.is_connect() => {
+                    return TransportError::ConnectTimeout;
+                }
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe => {
+                    return TransportError::Reset { mid_body: false };
+                }
+                _ => {}
+            }
+        }
+        if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
+                return TransportError::Reset { mid_body: false };
+            }
+            if h.is_parse() {
+                // Not HTTP on the other end; a TLS server answering plain text lands here.
+                return TransportError::Tls(TlsProblem::Protocol);
+            }
+        }
+        // hyper-util names resolver failures only in its message.
+        if err.is_connect() && e.to_string().starts_with("dns error") {
+            return TransportError::Dns;
+        }
+        next = e.source();
+    }
+    TransportError::Other
+}
+
+fn tls_problem(e: &rustls::Error) -> TlsProblem {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension => {
+                TlsProblem::Untrusted
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => TlsProblem::NameMismatch,
+            C::Expired
+            | C::ExpiredContext { .. }
+            | C::NotValidYet
+            | C::NotValidYetContext { .. } => TlsProblem::Expired,
+            _ => TlsProblem::Untrusted,
+        },
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. }
+        | rustls::Error::PeerIncompatible(_)
+        | rustls::Error::AlertReceived(_) => TlsProblem::Protocol,
+        _ => TlsProblem::Other,
+    }
+}
+
+/// When the configured address refuses, ask whether the same port answers on 127.0.0.1: the
+/// seed page's "listening on 127.0.0.1, not 0.0.0.0". Only loopback is ever probed.
+pub async fn loopback_answers(upstream: &Uri) -> bool {
+    let Some(host) = upstream.host() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip == Ipv4Addr::LOCALHOST)
+    {
+        return false;
+    }
+    let port = upstream
+        .port_u16()
+        .unwrap_or(if upstream.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    let probe = tokio::net::TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    matches!(
+        tokio::time::timeout(Duration::from_millis(250), probe).await,
+        Ok(Ok(_))
+    )
+}
+
+/// 504 for timeouts, 502 for everything else, with a body naming the cause.
+pub fn synthetic_response(cause: Cause, diagnostic_header: bool) -> Response<Full<Bytes>> {
+    let status = match cause {
+        Cause::UpstreamConnectTimeout | Cause::UpstreamResponseTimeout => {
+            StatusCode::GATEWAY_TIMEOUT
+        }
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    let body = Bytes::from(format!(
+        "authlens: {} ({})\n",
+        status.canonical_reason().unwrap_or(""),
+        cause.label()
+    ));
+    let mut resp = Response::new(Full::new(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if diagnostic_header {
+        resp.headers_mut()
+            .insert("authlens-cause", HeaderValue::from_static(cause.label()));
+    }
+    resp
+}

@@ -1,0 +1,126 @@
+//! Header handling for a transparent hop: drop hop-by-hop fields (RFC 9110 §7.6.1, including
+//! those named in `Connection`), add the forwarding headers, and leave everything else alone.
+
+use crate::facts::RequestFacts;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::{PathAndQuery, Uri};
+use http::{Request, Version};
+use std::net::SocketAddr;
+
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+];
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// `Upgrade` with `Connection: upgrade` (WebSocket): those two must reach the upstream.
+pub fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE)
+        && headers.get_all(header::CONNECTION).iter().any(|v| {
+            v.as_bytes()
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"upgrade"))
+        })
+}
+
+/// Removes hop-by-hop fields. An upgrade keeps `Upgrade` and a bare `Connection: upgrade`;
+/// `TE: trailers` is kept because it is how a client asks for trailers end to end.
+pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    let listed: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .filter_map(|t| HeaderName::from_bytes(t.trim_ascii()).ok())
+        .collect();
+    let wants_trailers = headers.get_all(header::TE).iter().any(|v| {
+        v.as_bytes()
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"trailers"))
+    });
+    for name in listed
+        .iter()
+        .filter(|n| !(keep_upgrade && *n == header::UPGRADE))
+    {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        if keep_upgrade && (*name == "upgrade" || *name == "connection") {
+            continue;
+        }
+        headers.remove(*name);
+    }
+    if keep_upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
+    if wants_trailers {
+        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+    }
+}
+
+/// Turns the inbound request into the upstream one, in place.
+pub fn prepare<B>(req: &mut Request<B>, upstream: &Uri, facts: &RequestFacts, client: SocketAddr) {
+    let upgrade = is_upgrade(req.headers());
+    let authority = req.uri().authority().cloned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let mut parts = upstream.clone().into_parts();
+    parts.path_and_query = Some(path);
+    if let Ok(uri) = Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    let from_h2 = req.version() == Version::HTTP_2;
+    *req.version_mut() = Version::HTTP_11;
+
+    let headers = req.headers_mut();
+    strip_hop_by_hop(headers, upgrade);
+    // HTTP/2 carries the host as `:authority`; an HTTP/1.1 upstream needs it as `Host`.
+    if from_h2
+        && !headers.contains_key(header::HOST)
+        && let Some(a) = authority
+            .as_ref()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        headers.insert(header::HOST, a);
+    }
+    let ip = client.ip().to_string();
+    let xff = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
+        Some(prev) => format!("{prev}, {ip}"),
+        None => ip,
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        headers.insert(X_FORWARDED_FOR.clone(), v);
+    }
+    // An outer proxy knows the original scheme and host better than this hop does. authlens's
+    // own listener is plain TCP (TLS ends before it in a sidecar), so its hop is http.
+    if !headers.contains_key(&X_FORWARDED_PROTO) {
+        headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
+    }
+    if !headers.contains_key(&X_FORWARDED_HOST)
+        && let Some(host) = facts.host.clone()
+    {
+        headers.insert(X_FORWARDED_HOST.clone(), host);
+    }
+    headers.insert(TRACEPARENT.clone(), facts.trace.to_header());
+    headers.insert(X_REQUEST_ID.clone(), facts.request_id.clone());
+}
+
+/// The client's view of the host: `Host`, or the h2 `:authority`.
+pub fn host_of<B>(req: &Request<B>) -> Option<HeaderValue> {
+    req.headers().get(header::HOST).cloned().or_else(|| {
+        req.uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    })
+}
