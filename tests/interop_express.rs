@@ -1,14 +1,14 @@
 //! Interop: a REAL third-party resource-server middleware, Auth0's express-oauth2-jwt-bearer
 //! from the npm registry, runs as the upstream (tests/interop/express, `npm ci` there). It
 //! fetches its keys from a JWKS server this test starts on loopback and verifies real ES256
-//! tokens minted here. Every scope cause is produced end to end and must be named by authlens
-//! from what the middleware actually answered.
+//! tokens minted here. Here authlens's classifier runs on the middleware's real answers;
+//! tests/interop_express_proxy.rs runs the same rows through the authlens binary.
 //!
 //! Without `node_modules` the test is skipped with a message, unless CI=true.
 
 mod interop;
 
-use authlens::cause::{Cause, Confidence, Detail};
+use authlens::cause::{Cause, Detail};
 use authlens::challenge::catalogue::Named;
 use authlens::challenge::{cause_from_words, words};
 use authlens::classify::{Exchange, classify};
@@ -18,31 +18,13 @@ use authlens::policy::{PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
 use authlens::telemetry::trace_context::TraceContext;
 use authlens::token::{ClaimFacts, Fingerprint, ScopeClaim, TokenReport, Verdict, extract};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
-use interop::{Answer, Node, Signer, get, interop_dir, npm_installed, serve_json};
+use interop::express::{ROWS, claims, now, start};
+use interop::{Answer, Signer, get};
 use serde_json::{Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-const ISSUER: &str = "https://auth.resource.example/";
-const AUDIENCE: &str = "https://api.example/";
 /// The proxy keeps the first bytes of small error bodies; so does this test.
 const BODY_KEPT: usize = 4096;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-fn claims(extra: Value) -> Value {
-    let mut c = json!({
-        "iss": ISSUER, "aud": AUDIENCE, "sub": "user-1", "client_id": "app",
-        "iat": now(), "exp": now() + 600, "jti": "j1",
-    });
-    if let (Some(c), Value::Object(extra)) = (c.as_object_mut(), extra) {
-        c.extend(extra);
-    }
-    c
-}
 
 fn route(name: &str, path: PathMatch, scope: &str) -> RoutePolicy {
     RoutePolicy {
@@ -121,20 +103,10 @@ fn response_facts(answer: &Answer) -> ResponseFacts {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn express_oauth2_jwt_bearer_403s_are_named() {
-    let dir = interop_dir("express");
-    if !npm_installed(&dir) {
-        return;
-    }
     let signer = Signer::es256("k1");
-    let jwks = serve_json(signer.jwks.clone()).await;
-    let node = Node::start(
-        &dir,
-        &[
-            ("ISSUER", ISSUER.into()),
-            ("AUDIENCE", AUDIENCE.into()),
-            ("JWKS_URI", format!("http://{jwks}/jwks")),
-        ],
-    );
+    let Some((node, _jwks)) = start(&signer).await else {
+        return;
+    };
     let policy = Policy {
         routes: Routes::new(vec![
             route("file", PathMatch::template("/files/{id}"), "files.read"),
@@ -142,85 +114,9 @@ async fn express_oauth2_jwt_bearer_403s_are_named() {
         ]),
         ..Policy::empty()
     };
-
-    // (what, path, extra claims, cause, detail, confidence, words the hint must contain)
-    let rows: &[(&str, &str, Value, Cause, Detail, Confidence, &str)] = &[
-        (
-            "scope missing",
-            "/files",
-            json!({"scope": "openid profile"}),
-            Cause::ScopeMissing,
-            Detail::None,
-            Confidence::Both,
-            "`files.read`",
-        ),
-        (
-            "comma-separated",
-            "/files",
-            json!({"scope": "files.read,files.write"}),
-            Cause::ScopeDelimiterWrong,
-            Detail::None,
-            Confidence::Both,
-            "comma-separated",
-        ),
-        (
-            "colon spelling",
-            "/files",
-            json!({"scope": "files:read"}),
-            Cause::ScopeNameMismatch,
-            Detail::None,
-            Confidence::Both,
-            "has `files:read`",
-        ),
-        (
-            "case",
-            "/files",
-            json!({"scope": "Files.Read"}),
-            Cause::ScopeNameMismatch,
-            Detail::None,
-            Confidence::Both,
-            "has `Files.Read`",
-        ),
-        (
-            "scopes under scp",
-            "/files",
-            json!({"scp": "files.read"}),
-            Cause::ScopeClaimNameMismatch,
-            Detail::None,
-            Confidence::Both,
-            "in `scp`",
-        ),
-        (
-            "scopes under permissions",
-            "/files",
-            json!({"permissions": ["files.read"]}),
-            Cause::ScopeClaimNameMismatch,
-            Detail::None,
-            Confidence::Both,
-            "in `permissions`",
-        ),
-        (
-            "route not in authlens's config; the API names the scope",
-            "/reports",
-            json!({"scope": "files.read"}),
-            Cause::ScopeMissing,
-            Detail::RouteNotConfigured,
-            Confidence::Upstream,
-            "`reports.read`",
-        ),
-        (
-            "scopes fine, not the owner",
-            "/files/42",
-            json!({"scope": "files.read"}),
-            Cause::ForbiddenOther,
-            Detail::None,
-            Confidence::Proxy,
-            "every scope",
-        ),
-    ];
     let mut wrong = Vec::new();
-    for (what, path, extra, cause, detail, confidence, hint) in rows {
-        let claims = claims(extra.clone());
+    for (what, path, scopes, cause, detail, confidence, hint) in ROWS {
+        let claims = claims(serde_json::from_str(scopes).expect("row JSON"));
         let token = signer.sign(&claims);
         let answer = get(node.addr, path, Some(&token)).await;
         assert_eq!(
@@ -240,16 +136,11 @@ async fn express_oauth2_jwt_bearer_403s_are_named() {
             now: SystemTime::now(),
         });
         let f = c.failure.expect("a 403 is a failure");
-        if (f.cause, f.detail, f.confidence) != (*cause, *detail, *confidence)
-            || !f.hint.contains(hint)
-        {
+        let got = (f.cause.label(), f.detail.label(), f.confidence.label());
+        if got != (*cause, *detail, *confidence) || !f.hint.contains(hint) {
             wrong.push(format!(
-                "{what}: got {}/{}/{} ({}) from {:?}",
-                f.cause.label(),
-                f.detail.label(),
-                f.confidence.label(),
-                f.hint,
-                c.upstream_words
+                "{what}: got {got:?} ({}) from {:?}",
+                f.hint, c.upstream_words
             ));
         }
     }
@@ -260,21 +151,11 @@ async fn express_oauth2_jwt_bearer_403s_are_named() {
 /// verdict itself belongs to the authn classifier).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn express_oauth2_jwt_bearer_401_words_reach_the_catalogue() {
-    let dir = interop_dir("express");
-    if !npm_installed(&dir) {
-        return;
-    }
     let signer = Signer::es256("k1");
     let stranger = Signer::es256("k1"); // same kid, other key: a bad signature
-    let jwks = serve_json(signer.jwks.clone()).await;
-    let node = Node::start(
-        &dir,
-        &[
-            ("ISSUER", ISSUER.into()),
-            ("AUDIENCE", AUDIENCE.into()),
-            ("JWKS_URI", format!("http://{jwks}/jwks")),
-        ],
-    );
+    let Some((node, _jwks)) = start(&signer).await else {
+        return;
+    };
     let good = |extra: Value| signer.sign(&claims(extra));
     let rows: Vec<(&str, Option<String>, Named)> = vec![
         ("no token: a bare challenge names nothing", None, None),

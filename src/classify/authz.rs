@@ -196,7 +196,7 @@ fn scope_failure(
         Diagnosis::Missing { missing } => (
             Cause::ScopeMissing,
             format!(
-                "the token is valid but lacks scope `{}` that route `{route}` needs{asked}: request it \
+                "the token lacks scope `{}` that route `{route}` needs{asked}: request it \
                  when minting the token, or grant it to the client",
                 clean(&missing.join(" "), SHOWN)
             ),
@@ -212,19 +212,20 @@ fn not_configured(words: &UpstreamWords, route: &str, configured: bool) -> Failu
     let config = if configured {
         format!("route `{route}`'s `required_scopes` in authlens's config miss what the API wants")
     } else if route == crate::policy::UNMATCHED {
-        "this path matches no route in authlens's config".to_string()
+        "no route in authlens's config matches this path, so its `required_scopes` are unknown"
+            .to_string()
     } else {
         format!("route `{route}` has no `required_scopes` in authlens's config")
     };
     let hint = match words.scope.as_deref() {
         Some(asked) => format!(
             "the API says the token lacks scope `{}`: request it when minting the token ({config}; \
-             add it so authlens can check this itself)",
+             list it there so authlens can check this itself)",
             clean(asked, SHOWN)
         ),
         None => format!(
-            "the API says the token lacks a scope but does not name it, and {config}: add them so \
-             the missing scope can be named"
+            "the API says the token lacks a scope but does not name it, and {config}: list them \
+             there so the missing scope can be named"
         ),
     };
     let expected = Expected {

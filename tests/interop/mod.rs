@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test crate uses a different part
 
+pub mod express;
+
 use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::{BodyExt, Empty, Full};
