@@ -174,6 +174,14 @@ fn scope_failure(
                 clean(&claim, SHOWN)
             ),
         ),
+        Diagnosis::RequiredJoined { scope } => (
+            Cause::ScopeDelimiterWrong,
+            format!(
+                "the API requires `{}` as one comma-joined scope while the token has its parts: scopes are \
+                 separate, space-separated strings; fix the API's required-scope setting",
+                clean(&scope, SHOWN)
+            ),
+        ),
         Diagnosis::Name { wanted, found } => (
             Cause::ScopeNameMismatch,
             format!(

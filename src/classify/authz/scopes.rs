@@ -24,6 +24,10 @@ pub enum Diagnosis {
         claim: String,
         problem: &'static str,
     },
+    /// The API requires one comma-joined string the token has as separate scopes.
+    RequiredJoined {
+        scope: String,
+    },
     /// The same words spelled differently (separator, case, order).
     Name {
         wanted: String,
@@ -110,11 +114,15 @@ pub fn diagnose(need: &Need<'_>, claims: &[(String, ScopeClaim)]) -> Diagnosis {
             problem,
         };
     }
-    if need.required.iter().any(|r| r.contains(',')) {
-        return Diagnosis::Delimiter {
-            claim: need.claim.to_string(),
-            problem: "a required scope in authlens's route config that contains a comma",
-        };
+    // The API's own requirement joined with commas (seen in its `scope=`; authlens's config
+    // refuses such entries), while the token has the parts.
+    if let Some(joined) = need.required.iter().find(|r| r.contains(',')) {
+        let mut parts = joined.split(',').map(str::trim).filter(|p| !p.is_empty());
+        if parts.all(|p| loose.contains(&p)) {
+            return Diagnosis::RequiredJoined {
+                scope: joined.to_string(),
+            };
+        }
     }
     if let Some(found) = near_miss(need, &loose) {
         return found;

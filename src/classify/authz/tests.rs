@@ -18,6 +18,7 @@ use std::time::SystemTime;
 const EXPRESS: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient Scope", scope="files.read""#;
 const EXPRESS_TWO: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient Scope", scope="files.read files.write""#;
 const EXPRESS_WRITE: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient Scope", scope="files.write""#;
+const EXPRESS_JOINED: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="Insufficient Scope", scope="files.read,files.write""#;
 const SPRING: &str = r#"Bearer error="insufficient_scope", error_description="The request requires higher privileges than provided by the access token.", error_uri="https://tools.ietf.org/html/rfc6750#section-3.1""#;
 const GOJWTMW_ISS: &str = r#"Bearer error="insufficient_scope", error_description="The access token was issued by an untrusted issuer""#;
 const ENVOY: &str = r#"Bearer realm="http://api/files", error="invalid_token""#;
@@ -179,9 +180,8 @@ fn cases() -> Vec<Case> {
             want: (ScopeDelimiterWrong, n, Proxy), hint_has: &["an array of joined strings"], ..base() },
         Case { name: "array of joined strings under another claim", route: READ_WRITE, token: Some(vec![("scp", list(&["files.read files.write"]))]),
             want: (ScopeClaimNameMismatch, n, Proxy), hint_has: &["`scp`"], ..base() },
-        Case { name: "comma in the route config", route: Some(Route { required: &["files.read,files.write"], ..FILES_READ.unwrap() }),
-            token: scope("files.read files.write"),
-            want: (ScopeDelimiterWrong, n, Proxy), hint_has: &["route config"], ..base() },
+        Case { name: "the API's own scope joined with commas", token: scope("files.read files.write"), header: Some(EXPRESS_JOINED),
+            want: (ScopeDelimiterWrong, n, Upstream), hint_has: &["`files.read,files.write` as one comma-joined scope"], ..base() },
         Case { name: "unconfigured route, only the token's commas tell", token: scope("files.read,files.write"), header: Some(SPRING),
             want: (ScopeDelimiterWrong, n, Heuristic), hint_has: &["comma-separated"], ..base() },
         // scope_name_mismatch
