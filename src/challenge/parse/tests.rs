@@ -124,3 +124,24 @@ fn non_utf8_bytes_are_replaced_not_fatal() {
     let all = challenges([&b"Bearer error=\"bad\xff\xfe\""[..]]);
     assert_eq!(all[0].param("error"), Some("bad\u{fffd}\u{fffd}"));
 }
+
+#[test]
+fn random_tricky_input_never_breaks_the_bounds() {
+    use rand::{Rng, SeedableRng};
+    // Fixed seed: a failure reproduces.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7235);
+    let alphabet = b"\"\\,= \tBearDPoP\x80\xffa=\"";
+    for _ in 0..2_000 {
+        let len = rng.random_range(0..400);
+        let input: Vec<u8> = (0..len)
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        let all = challenges([&input[..]]);
+        assert!(all.len() <= MAX_CHALLENGES);
+        for c in &all {
+            assert!(c.params.len() <= MAX_PARAMS);
+            assert!(c.params.iter().all(|(_, v)| v.len() <= MAX_VALUE * 3));
+            assert!(!c.scheme.is_empty());
+        }
+    }
+}
