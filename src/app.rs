@@ -73,6 +73,7 @@ pub async fn run(
             .is_some_and(|h| h.gate_readiness),
     });
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin.clone()));
+    let sweeper = tokio::spawn(proxy::sweep_preflights(shared.clone()));
     tracing::info!(
         message = "authlens started",
         listen = %proxy_addr,
@@ -94,6 +95,7 @@ pub async fn run(
     };
     let drained = proxy::serve(listener, shared, options, shutdown).await;
     admin_task.abort();
+    sweeper.abort();
     tracing::info!(message = "authlens stopped", drained);
     Ok(drained)
 }

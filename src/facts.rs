@@ -28,4 +28,7 @@ pub struct History {
     pub upstream_accepted_a_token: bool,
     /// How long ago authlens first saw the token's `kid` in a key set.
     pub kid_first_seen_secs_ago: Option<u64>,
+    /// For a preflight: earlier preflights with the same origin, path and method that the
+    /// browser never followed with the real request (`cors::Preflights::unfollowed`).
+    pub preflights_unfollowed: u32,
 }

@@ -12,6 +12,7 @@ pub mod challenge;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod cors;
 pub mod events;
 pub mod facts;
 pub mod inspect;

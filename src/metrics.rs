@@ -44,6 +44,7 @@ struct RouteHandles {
     findings: Vec<IntCounter>,
     duration: Vec<Histogram>,
     upstream_duration: Histogram,
+    preflights_unfollowed: IntCounter,
 }
 
 pub struct Metrics {
@@ -105,6 +106,14 @@ impl Metrics {
                 "Upstream round trip to the response head.",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        let preflights_unfollowed = IntCounterVec::new(
+            Opts::new(
+                "authlens_cors_preflights_unfollowed_total",
+                "Successful CORS preflights the browser never followed with the real request \
+                 (evidence it blocked the call).",
+            ),
             &["route"],
         )?;
         let token_remaining_lifetime = Histogram::with_opts(
@@ -212,6 +221,7 @@ impl Metrics {
                     .map(|c| duration.with_label_values(&[route, c]))
                     .collect(),
                 upstream_duration: upstream_duration.with_label_values(&[route]),
+                preflights_unfollowed: preflights_unfollowed.with_label_values(&[route]),
             })
             .collect();
         for issuer in &policy.issuers {
@@ -228,6 +238,7 @@ impl Metrics {
             Box::new(findings.clone()),
             Box::new(duration.clone()),
             Box::new(upstream_duration.clone()),
+            Box::new(preflights_unfollowed.clone()),
             Box::new(token_remaining_lifetime.clone()),
             Box::new(clock_skew.clone()),
             Box::new(jwks_fetches.clone()),
@@ -310,6 +321,11 @@ impl Metrics {
         if let Some(&i) = idx {
             self.route(route).failures[i].inc();
         }
+    }
+
+    /// A preflight `cors::Preflights::sweep` found unfollowed.
+    pub fn cors_preflight_unfollowed(&self, route: RouteId) {
+        self.route(route).preflights_unfollowed.inc();
     }
 
     pub fn finding(&self, route: RouteId, finding: Finding) {

@@ -15,11 +15,13 @@ pub use client::{UpstreamClient, build_client};
 pub use listener::{ServeOptions, serve};
 
 use crate::config::UpstreamSettings;
+use crate::cors::Preflights;
 use crate::inspect::Inspector;
 use crate::metrics::Metrics;
 use crate::policy::Policy;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// What every request handler shares. Built once at start.
 pub struct Shared {
@@ -37,6 +39,7 @@ pub struct Shared {
 pub struct HistoryState {
     route_cors_on_success: Vec<AtomicBool>,
     upstream_accepted_a_token: AtomicBool,
+    pub preflights: Preflights,
 }
 
 impl HistoryState {
@@ -46,6 +49,19 @@ impl HistoryState {
                 .map(|_| AtomicBool::new(false))
                 .collect(),
             upstream_accepted_a_token: AtomicBool::new(false),
+            preflights: Preflights::new(policy.preflight_window),
+        }
+    }
+}
+
+/// Counts preflights the browser never followed with their request (see `cors::Preflights`).
+pub async fn sweep_preflights(shared: Arc<Shared>) {
+    let period = (shared.history.preflights.window() / 2).max(Duration::from_millis(50));
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        for route in shared.history.preflights.sweep(std::time::Instant::now()) {
+            shared.metrics.cors_preflight_unfollowed(route);
         }
     }
 }

@@ -8,7 +8,8 @@ use crate::token::{Presented, Verdict};
 
 pub(super) fn of(x: &Exchange<'_>, resp: &ResponseFacts) -> Vec<Finding> {
     let mut out = Vec::new();
-    if !resp.status.is_success() {
+    // A preflight never carries a token, so a 2xx to it says nothing about protection.
+    if !resp.status.is_success() || x.request.preflight.is_some() {
         return out;
     }
     let protected = x

@@ -17,6 +17,7 @@ pub(crate) fn request(credentials: Presented) -> RequestFacts {
         origin: None,
         host: None,
         preflight: None,
+        fetch_mode: None,
         cookie_present: false,
         credentials,
         trace: TraceContext::fresh(),
@@ -101,4 +102,48 @@ fn missing_token_on_401_and_success_is_quiet() {
         run(&req, &resp(503)).failure.unwrap().cause,
         Cause::UpstreamServerError
     );
+}
+
+#[test]
+fn a_preflight_without_token_on_a_protected_route_is_no_finding() {
+    use crate::config::ScopeMatch;
+    use crate::policy::{PathMatch, RoutePolicy, Routes, ScopeRule};
+    let mut policy = Policy::empty();
+    policy.routes = Routes::new(vec![RoutePolicy {
+        name: "files".into(),
+        path: PathMatch::Prefix("/files".into()),
+        methods: vec![],
+        scopes: ScopeRule {
+            required: vec![],
+            matching: ScopeMatch::All,
+            claim: "scope".into(),
+        },
+        protected: true,
+    }]);
+    let ok = Outcome::Response(ResponseFacts::from_head(
+        StatusCode::NO_CONTENT,
+        &HeaderMap::new(),
+        true,
+    ));
+    let mut req = request(Presented::None);
+    let classify_with = |req: &RequestFacts| {
+        classify(&Exchange {
+            request: req,
+            token: None,
+            outcome: &ok,
+            policy: &policy,
+            history: History::default(),
+            now: SystemTime::now(),
+        })
+    };
+    assert_eq!(
+        classify_with(&req).findings,
+        [crate::cause::Finding::UnprotectedRoute]
+    );
+    req.method = Method::OPTIONS;
+    req.preflight = Some(crate::facts::Preflight {
+        method: HeaderValue::from_static("GET"),
+        headers: None,
+    });
+    assert!(classify_with(&req).findings.is_empty());
 }

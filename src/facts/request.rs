@@ -37,6 +37,9 @@ pub struct RequestFacts {
     /// `Host` (or the h2 authority), to tell same-origin browser traffic from cross-origin.
     pub host: Option<HeaderValue>,
     pub preflight: Option<Preflight>,
+    /// `Sec-Fetch-Mode`: browsers say `cors` for fetch/XHR; forms and navigations are not
+    /// CORS requests even when they carry `Origin`.
+    pub fetch_mode: Option<HeaderValue>,
     pub cookie_present: bool,
     pub credentials: Presented,
     pub trace: TraceContext,

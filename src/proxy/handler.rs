@@ -24,6 +24,11 @@ pub async fn handle(
 ) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     let facts = request_facts(&shared, &req, client);
+    if facts.preflight.is_none()
+        && let Some(key) = shared.history.preflights.key_of(&facts)
+    {
+        shared.history.preflights.on_request(key);
+    }
     let inspection = facts
         .credentials
         .token()
@@ -103,6 +108,7 @@ fn request_facts(shared: &Shared, req: &Request<Incoming>, client: SocketAddr) -
         origin,
         host: headers::host_of(req),
         preflight,
+        fetch_mode: h.get("sec-fetch-mode").cloned(),
         cookie_present: h.contains_key(header::COOKIE),
         credentials: token::extract(h, req.uri()),
         request_id: request_id(h.get("x-request-id"), &trace),

@@ -171,7 +171,7 @@ impl Finished {
             history,
             now,
         });
-        self.remember(token);
+        self.remember(token, &classification);
         events::Exchange {
             request: &self.request,
             token,
@@ -195,12 +195,20 @@ impl Finished {
                 .is_some_and(|b| b.load(Ordering::Relaxed)),
             upstream_accepted_a_token: h.upstream_accepted_a_token.load(Ordering::Relaxed),
             kid_first_seen_secs_ago: token.and_then(|t| self.shared.inspector.kid_age_secs(t)),
+            preflights_unfollowed: self
+                .preflight_key()
+                .map_or(0, |k| h.preflights.unfollowed(k)),
         }
+    }
+
+    fn preflight_key(&self) -> Option<crate::cors::PreflightKey> {
+        self.request.preflight.as_ref()?;
+        self.shared.history.preflights.key_of(&self.request)
     }
 
     /// Updates the running memory after classification, so this exchange is judged on what
     /// came before it.
-    fn remember(&self, token: Option<&TokenReport>) {
+    fn remember(&self, token: Option<&TokenReport>, classification: &classify::Classification) {
         let Outcome::Response(resp) = &self.outcome else {
             return;
         };
@@ -208,6 +216,12 @@ impl Finished {
             return;
         }
         let h = &self.shared.history;
+        if classification.failure.is_none()
+            && let Some(key) = self.preflight_key()
+        {
+            h.preflights
+                .on_preflight(key, self.request.route, std::time::Instant::now());
+        }
         if resp
             .cors
             .as_ref()

@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)] // each test binary uses a different part of the harness
 
 pub mod authlens;
+pub mod browser;
 pub mod client;
 pub mod upstream;
 
