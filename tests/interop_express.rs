@@ -89,6 +89,7 @@ fn request_facts(policy: &Policy, path: &str, token: &str) -> RequestFacts {
         origin: None,
         host: None,
         preflight: None,
+        fetch_mode: None,
         cookie_present: false,
         trace: TraceContext::fresh(),
         request_id: HeaderValue::from_static("interop"),
