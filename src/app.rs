@@ -4,9 +4,10 @@
 use crate::admin::{self, AdminState};
 use crate::config::Settings;
 use crate::events;
+use crate::health::Prober;
 use crate::inspect::Inspector;
 use crate::metrics::Metrics;
-use crate::proxy::{self, HistoryState, Shared};
+use crate::proxy::{self, HistoryState, Resolver, Shared};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,6 +34,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     on_bound: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<bool, StartError> {
+    run_with(settings, Resolver::default(), shutdown, on_bound).await
+}
+
+/// `run`, resolving the upstream's host name with `resolver` instead of the system's.
+pub async fn run_with(
+    settings: Settings,
+    resolver: Resolver,
+    shutdown: impl Future<Output = ()>,
+    on_bound: impl FnOnce(SocketAddr, SocketAddr),
+) -> Result<bool, StartError> {
     let bind = |addr| async move {
         TcpListener::bind(addr)
             .await
@@ -54,7 +65,7 @@ pub async fn run(
     .emit(&metrics);
     let inspector = Arc::new(Inspector::new(policy.clone(), metrics.clone()));
     let shared = Arc::new(Shared {
-        client: proxy::build_client(&settings.upstream)?,
+        client: proxy::build_client(&settings.upstream, &resolver)?,
         history: HistoryState::new(&policy),
         upstream: settings.upstream.clone(),
         policy,
@@ -63,6 +74,15 @@ pub async fn run(
         access_log: settings.access_log,
         diagnostic_header: settings.diagnostic_header,
     });
+    let prober = match settings.upstream.health.clone() {
+        Some(h) => Some(Prober::new(
+            &settings.upstream,
+            h,
+            &resolver,
+            metrics.clone(),
+        )?),
+        None => None,
+    };
     let admin = Arc::new(AdminState {
         metrics,
         serving: true.into(),
@@ -81,6 +101,8 @@ pub async fn run(
         upstream = %settings.upstream.uri,
     );
     on_bound(proxy_addr, admin_addr);
+    // Started after the start-up line so its first verdict reads as news.
+    let health_task = prober.map(Prober::spawn);
 
     let options = proxy::ServeOptions {
         header_read_timeout: settings.header_read_timeout,
@@ -96,6 +118,9 @@ pub async fn run(
     let drained = proxy::serve(listener, shared, options, shutdown).await;
     admin_task.abort();
     sweeper.abort();
+    if let Some(task) = health_task {
+        task.abort();
+    }
     tracing::info!(message = "authlens stopped", drained);
     Ok(drained)
 }

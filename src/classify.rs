@@ -9,6 +9,8 @@ mod cors;
 mod findings;
 mod upstream;
 
+pub use upstream::health;
+
 use crate::cause::{Cause, Confidence, Detail, Finding};
 use crate::challenge::UpstreamWords;
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};

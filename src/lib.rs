@@ -15,6 +15,7 @@ pub mod config;
 pub mod cors;
 pub mod events;
 pub mod facts;
+pub mod health;
 pub mod inspect;
 pub mod metrics;
 pub mod policy;

@@ -11,7 +11,9 @@ mod record;
 mod upgrade;
 
 pub use client::ClientError;
-pub use client::{UpstreamClient, build_client};
+pub use client::{Resolver, UpstreamClient, build_client};
+pub(crate) use client::{UpstreamConnector, connector};
+pub(crate) use errors::transport_failure;
 pub use listener::{ServeOptions, serve};
 
 use crate::config::UpstreamSettings;

@@ -1,11 +1,21 @@
-//! Transport failures and plain server errors (CONTRACT §2, category `upstream`).
+//! Transport failures, plain server errors and the health probe's verdict (CONTRACT §2,
+//! category `upstream`).
 
 use super::{Exchange, Failure};
 use crate::cause::{Cause, Confidence, Detail};
 use crate::facts::{ResponseFacts, TlsProblem, TransportError};
+use http::StatusCode;
 
-pub(super) fn transport(x: &Exchange<'_>, err: TransportError) -> Failure {
-    let _ = x;
+pub(super) fn transport(_: &Exchange<'_>, err: TransportError) -> Failure {
+    transport_failure(err)
+}
+
+const LOOPBACK_ONLY: &str = "the upstream refused the connection on its configured address but \
+     answers on 127.0.0.1: it is bound to loopback only; make it listen on 0.0.0.0 (or the pod address)";
+const NOTHING_LISTENING: &str = "nothing accepts connections at the upstream address: is the API \
+     running, and is the port in upstream.url right?";
+
+fn transport_failure(err: TransportError) -> Failure {
     let proof = Confidence::Proxy;
     match err {
         TransportError::Refused {
@@ -14,8 +24,7 @@ pub(super) fn transport(x: &Exchange<'_>, err: TransportError) -> Failure {
             Cause::UpstreamConnectionRefused,
             Detail::BoundToLoopback,
             proof,
-            "the upstream refused the connection on its configured address but answers on 127.0.0.1: \
-             it is bound to loopback only; make it listen on 0.0.0.0 (or the pod address)",
+            LOOPBACK_ONLY,
         ),
         TransportError::Refused {
             loopback_answers: false,
@@ -23,8 +32,7 @@ pub(super) fn transport(x: &Exchange<'_>, err: TransportError) -> Failure {
             Cause::UpstreamConnectionRefused,
             Detail::None,
             proof,
-            "nothing accepts connections at the upstream address: is the API running, and is the port in \
-             upstream.url right?",
+            NOTHING_LISTENING,
         ),
         TransportError::Dns => Failure::new(
             Cause::UpstreamDnsFailure,
@@ -48,9 +56,14 @@ pub(super) fn transport(x: &Exchange<'_>, err: TransportError) -> Failure {
                 ),
                 TlsProblem::Protocol => (
                     Detail::Protocol,
-                    "it does not speak TLS there (http vs https?)",
+                    "one side does not speak TLS on that port (http vs https in upstream.url?) or \
+                     the two share no TLS version or cipher",
                 ),
-                TlsProblem::Other => (Detail::None, "the handshake failed"),
+                TlsProblem::Other => (
+                    Detail::None,
+                    "the handshake failed for another reason (does the upstream require a client \
+                     certificate?); the TLS error is in authlens's debug log",
+                ),
             };
             Failure::new(
                 Cause::UpstreamTlsError,
@@ -114,3 +127,56 @@ pub(super) fn server_error(resp: &ResponseFacts) -> Option<Failure> {
         )
     })
 }
+
+/// The verdict on one health probe of `path`: `None` when the upstream answered 2xx.
+pub fn health(path: &str, outcome: Result<StatusCode, TransportError>) -> Option<Failure> {
+    let (detail, hint) = match outcome {
+        Ok(status) if status.is_success() => return None,
+        Ok(StatusCode::NOT_FOUND) => (
+            Detail::NotFound,
+            format!(
+                "GET {path} answered 404: the API's health endpoint is at another path; set \
+                 upstream.health.path to it (e.g. /healthz)"
+            ),
+        ),
+        Ok(status) => (
+            Detail::Status,
+            format!(
+                "GET {path} answered {}: the API reports itself unhealthy; see its logs and its \
+                 dependencies",
+                status.as_u16()
+            ),
+        ),
+        Err(TransportError::ConnectTimeout | TransportError::ResponseTimeout) => (
+            Detail::Timeout,
+            format!(
+                "GET {path} got no answer within upstream.health.timeout: the API is hung or \
+                 overloaded, or packets to its address are dropped"
+            ),
+        ),
+        Err(TransportError::Refused { loopback_answers }) => (
+            Detail::Refused,
+            format!(
+                "GET {path} was refused: {}",
+                if loopback_answers {
+                    LOOPBACK_ONLY
+                } else {
+                    NOTHING_LISTENING
+                }
+            ),
+        ),
+        Err(other) => (
+            Detail::None,
+            format!("GET {path} failed: {}", transport_failure(other).hint),
+        ),
+    };
+    Some(Failure::new(
+        Cause::HealthCheckFailed,
+        detail,
+        Confidence::Proxy,
+        hint,
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -93,3 +93,10 @@ fn durations_parse_with_units_only() {
     assert!(Duration::parse("5d").is_err());
     assert!(Duration::parse("99999999999999999999h").is_err());
 }
+
+#[test]
+fn a_zero_health_interval_is_refused() {
+    let found = problems("upstream:\n  url: http://127.0.0.1:3000\n  health:\n    interval: 0s\n");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "upstream.health.interval");
+}

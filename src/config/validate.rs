@@ -112,6 +112,15 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                 if !up.health.path.value.starts_with('/') {
                     p.push("upstream.health.path", &up.health.path, "must start with /");
                 }
+                if up.health.interval.get().is_zero() {
+                    p.0.push(Problem {
+                        key: "upstream.health.interval".into(),
+                        line: 0,
+                        column: 0,
+                        message: "must be more than 0 (or set upstream.health.enabled: false)"
+                            .into(),
+                    });
+                }
                 HealthSettings {
                     path: up.health.path.value.clone(),
                     interval: up.health.interval.get(),

@@ -11,20 +11,27 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+/// Names a failed upstream request; a refusal is completed with the loopback probe.
+pub async fn transport_failure(
+    err: &hyper_util::client::legacy::Error,
+    upstream: &Uri,
+) -> TransportError {
+    match transport_error(err) {
+        TransportError::Refused { .. } => TransportError::Refused {
+            loopback_answers: loopback_answers(upstream).await,
+        },
+        other => other,
+    }
+}
+
 /// Walks the error's `source()` chain for the first thing that names the failure.
-pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
+fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = next {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return TransportError::Tls(tls_problem(tls));
         }
         if let Some(io) = e.downcast_ref::<io::Error>() {
-            if let Some(tls) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
-                return TransportError::Tls(tls_problem(tls));
-            }
             match io.kind() {
                 io::ErrorKind::ConnectionRefused => {
                     return TransportError::Refused {
@@ -43,6 +50,11 @@ pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportErro
             }
         }
         if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            // A user body error carries the body's own error as its source. The only body
+            // authlens sends is the client's request body: the client broke off.
+            if h.is_user() && h.source().is_some() {
+                return TransportError::ClientAborted;
+            }
             if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
                 return TransportError::Reset { mid_body: false };
             }
@@ -55,9 +67,32 @@ pub fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportErro
         if err.is_connect() && e.to_string().starts_with("dns error") {
             return TransportError::Dns;
         }
-        next = e.source();
+        next = inner(e);
     }
     TransportError::Other
+}
+
+/// Every level of the error, for the debug log: the top level alone says only "client error
+/// (Connect)". These messages come from the network stack, never from request data.
+pub fn chain_text(err: &hyper_util::client::legacy::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = inner(err);
+    while let Some(e) = next {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        next = inner(e);
+    }
+    text
+}
+
+/// The next error down. `io::Error::source` skips the error it wraps (it answers that error's
+/// own source), and TLS failures arrive as an `io::Error` wrapping an `io::Error` wrapping the
+/// `rustls::Error`; so look inside io errors explicitly.
+fn inner<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
+    match e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(wrapped) => Some(wrapped),
+        None => e.source(),
+    }
 }
 
 fn tls_problem(e: &rustls::Error) -> TlsProblem {
@@ -74,6 +109,10 @@ fn tls_problem(e: &rustls::Error) -> TlsProblem {
             | C::NotValidYetContext { .. } => TlsProblem::Expired,
             _ => TlsProblem::Untrusted,
         },
+        // The upstream asks for a client certificate (mutual TLS): not a protocol mismatch.
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            TlsProblem::Other
+        }
         rustls::Error::InvalidMessage(_)
         | rustls::Error::InappropriateMessage { .. }
         | rustls::Error::InappropriateHandshakeMessage { .. }
@@ -85,7 +124,7 @@ fn tls_problem(e: &rustls::Error) -> TlsProblem {
 
 /// When the configured address refuses, ask whether the same port answers on 127.0.0.1: the
 /// seed page's "listening on 127.0.0.1, not 0.0.0.0". Only loopback is ever probed.
-pub async fn loopback_answers(upstream: &Uri) -> bool {
+async fn loopback_answers(upstream: &Uri) -> bool {
     let Some(host) = upstream.host() else {
         return false;
     };

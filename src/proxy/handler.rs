@@ -63,18 +63,18 @@ pub async fn handle(
             ));
         }
         Ok(Err(e)) => {
-            tracing::debug!(error = %e, "upstream request failed");
-            match errors::transport_error(&e) {
-                TransportError::Refused { .. } => TransportError::Refused {
-                    loopback_answers: errors::loopback_answers(&shared.upstream.uri).await,
-                },
-                other => other,
-            }
+            tracing::debug!(error = %errors::chain_text(&e), "upstream request failed");
+            errors::transport_failure(&e, &shared.upstream.uri).await
         }
         Err(_elapsed) => TransportError::ResponseTimeout,
     };
     let cause = error.cause();
     let resp = errors::synthetic_response(cause, shared.diagnostic_header);
+    if error == TransportError::ClientAborted {
+        // Nobody is left to read the answer: the exchange ended without a status.
+        record.finish(Ending::ClientGone);
+        return Ok(resp.map(Either::Right));
+    }
     let upstream = (!matches!(
         error,
         TransportError::ConnectTimeout | TransportError::Refused { .. }

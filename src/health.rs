@@ -1,0 +1,120 @@
+//! The upstream health probe: a periodic `GET` of the upstream's health path through the same
+//! connector as the proxy, feeding `authlens_upstream_up`, `authlens_health_checks_total` and,
+//! when configured, `/readyz`. Logged on state changes only.
+
+use crate::cause::Detail;
+use crate::classify;
+use crate::config::{HealthSettings, UpstreamSettings};
+use crate::events::HealthProbe;
+use crate::facts::TransportError;
+use crate::metrics::{HEALTH_RESULTS, Metrics};
+use crate::proxy::{self, ClientError, Resolver, UpstreamConnector};
+use bytes::Bytes;
+use http::{HeaderValue, Request, StatusCode, Uri, header};
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio::time::{MissedTickBehavior, timeout};
+
+/// A health body is read (and thrown away) only so the connection can be reused.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+const USER_AGENT: &str = concat!("authlens-health/", env!("CARGO_PKG_VERSION"));
+
+pub struct Prober {
+    client: Client<UpstreamConnector, Empty<Bytes>>,
+    /// The upstream's scheme and authority with the health path.
+    uri: Uri,
+    /// The configured upstream URL, for the loopback probe on refusal.
+    upstream: Uri,
+    settings: HealthSettings,
+    metrics: Arc<Metrics>,
+}
+
+impl Prober {
+    pub fn new(
+        upstream: &UpstreamSettings,
+        settings: HealthSettings,
+        resolver: &Resolver,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, ClientError> {
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(upstream.idle_timeout)
+            .pool_timer(TokioTimer::new())
+            .build(proxy::connector(upstream, resolver)?);
+        let mut parts = upstream.uri.clone().into_parts();
+        // Validation guarantees a path starting with `/`; fall back to the root otherwise.
+        parts.path_and_query = Some(
+            settings
+                .path
+                .parse()
+                .unwrap_or_else(|_| http::uri::PathAndQuery::from_static("/")),
+        );
+        let uri = Uri::from_parts(parts).unwrap_or_else(|_| upstream.uri.clone());
+        Ok(Prober {
+            client,
+            uri,
+            upstream: upstream.uri.clone(),
+            settings,
+            metrics,
+        })
+    }
+
+    /// Probes now and then every `interval` until the task is aborted.
+    pub fn spawn(self) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(self.settings.interval);
+            tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            let mut last = None;
+            loop {
+                tick.tick().await;
+                last = Some(self.check(last).await);
+            }
+        })
+    }
+
+    /// One probe, counted and (when the result differs from `last`) logged. Returns the
+    /// result's index in `HEALTH_RESULTS`.
+    async fn check(&self, last: Option<usize>) -> usize {
+        let outcome = self.probe().await;
+        let failure = classify::health(&self.settings.path, outcome);
+        let label = match &failure {
+            None => "ok",
+            Some(f) if f.detail == Detail::None => "error",
+            Some(f) => f.detail.label(),
+        };
+        let result = HEALTH_RESULTS
+            .iter()
+            .position(|r| *r == label)
+            .unwrap_or(HEALTH_RESULTS.len() - 1);
+        HealthProbe {
+            result,
+            changed: last != Some(result),
+            status: outcome.ok().map(|s| s.as_u16()),
+            failure: failure.as_ref(),
+            path: &self.settings.path,
+        }
+        .emit(&self.metrics);
+        result
+    }
+
+    async fn probe(&self) -> Result<StatusCode, TransportError> {
+        let mut req = Request::get(self.uri.clone())
+            .body(Empty::new())
+            .map_err(|_| TransportError::Other)?;
+        req.headers_mut()
+            .insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        let limit = self.settings.timeout;
+        let resp = match timeout(limit, self.client.request(req)).await {
+            Err(_elapsed) => return Err(TransportError::ResponseTimeout),
+            Ok(Err(e)) => return Err(proxy::transport_failure(&e, &self.upstream).await),
+            Ok(Ok(resp)) => resp,
+        };
+        let status = resp.status();
+        let drain = Limited::new(resp.into_body(), DRAIN_LIMIT).collect();
+        let _ = timeout(limit, drain).await;
+        Ok(status)
+    }
+}
