@@ -5,7 +5,7 @@ use crate::admin::{self, AdminState};
 use crate::config::Settings;
 use crate::events;
 use crate::health::Prober;
-use crate::inspect::Inspector;
+use crate::inspect::{Inspector, InspectorOptions};
 use crate::metrics::Metrics;
 use crate::proxy::{self, HistoryState, Resolver, Shared};
 use std::future::Future;
@@ -63,7 +63,14 @@ pub async fn run_with(
         problems: &[],
     }
     .emit(&metrics);
-    let inspector = Arc::new(Inspector::new(policy.clone(), metrics.clone()));
+    let inspector = Inspector::start(
+        policy.clone(),
+        metrics.clone(),
+        InspectorOptions {
+            cache_entries: settings.token_cache_entries,
+            ..InspectorOptions::default()
+        },
+    );
     let shared = Arc::new(Shared {
         client: proxy::build_client(&settings.upstream, &resolver)?,
         history: HistoryState::new(&policy),

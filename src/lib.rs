@@ -17,6 +17,7 @@ pub mod events;
 pub mod facts;
 pub mod health;
 pub mod inspect;
+pub mod jwks;
 pub mod metrics;
 pub mod policy;
 pub mod proxy;

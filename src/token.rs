@@ -1,7 +1,12 @@
 //! The bearer token: where the client put it, what it says, and whether the API should accept it.
 
+pub mod cache;
+pub mod checks;
+pub mod decode;
 mod extract;
 mod report;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use extract::{Presented, Token, extract};
 pub use report::{Check, ClaimFacts, Fingerprint, HeaderFacts, ScopeClaim, TokenReport, Verdict};

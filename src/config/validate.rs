@@ -27,6 +27,8 @@ pub struct Settings {
     pub log_level: String,
     pub log_format: LogFormat,
     pub access_log: bool,
+    /// Bound of the verified-token cache.
+    pub token_cache_entries: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +217,7 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
         log_level: c.log.level.clone(),
         log_format: c.log.format,
         access_log: c.log.access_log,
+        token_cache_entries: c.auth.token_cache_entries,
     })
 }
 

@@ -63,7 +63,8 @@ pub fn extract(headers: &HeaderMap, uri: &Uri) -> Presented {
 fn query_token(query: &str) -> Option<Token> {
     let raw = query
         .split('&')
-        .find_map(|kv| kv.strip_prefix("access_token="))?;
+        .find_map(|kv| kv.strip_prefix("access_token="))
+        .filter(|v| !v.is_empty())?;
     let value = HeaderValue::from_str(raw).ok()?;
     Some(Token { value, start: 0 })
 }
@@ -77,8 +78,10 @@ fn parse_authorization(v: &HeaderValue) -> Result<Token, Detail> {
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(if scheme.eq_ignore_ascii_case(b"basic") {
             Detail::Basic
-        } else if scheme.len() > 6 && scheme[..6].eq_ignore_ascii_case(b"bearer") {
-            Detail::Malformed // `Bearer:x`, `Bearer"x"`
+        } else if (scheme.len() > 6 && scheme[..6].eq_ignore_ascii_case(b"bearer"))
+            || (scheme.len() == bytes.len() && scheme.contains(&b'.'))
+        {
+            Detail::Malformed // `Bearer:x`, `Bearer"x"`, or a bare token without a scheme
         } else {
             Detail::OtherScheme
         });
@@ -93,3 +96,6 @@ fn parse_authorization(v: &HeaderValue) -> Result<Token, Detail> {
         start: bytes.len() - rest.len(),
     })
 }
+
+#[cfg(test)]
+mod tests;

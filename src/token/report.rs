@@ -16,6 +16,13 @@ impl Fingerprint {
         out.copy_from_slice(&digest[..8]);
         Fingerprint(out)
     }
+
+    /// From a SHA-256 digest of the token already computed (the cache key).
+    pub fn from_digest(digest: &[u8; 32]) -> Self {
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&digest[..8]);
+        Fingerprint(out)
+    }
 }
 
 impl fmt::Display for Fingerprint {
@@ -60,7 +67,8 @@ pub struct ClaimFacts {
     pub jti_present: bool,
     /// Scope-bearing claims by name (`scope`, `scp`, `scopes`, `permissions`).
     pub scopes: Vec<(String, ScopeClaim)>,
-    /// ID-token markers: `nonce`, `at_hash`, `auth_time`, `azp`.
+    /// ID-token markers: `nonce` or `at_hash` (`azp` and `auth_time` also occur in access
+    /// tokens, so they prove nothing).
     pub id_token_markers: bool,
     /// The ID-JAG `resource` claim is present.
     pub resource_present: bool,
@@ -68,6 +76,8 @@ pub struct ClaimFacts {
     pub email: Option<String>,
     pub name: Option<String>,
 }
+
+const MAX_ACTUAL: usize = 200;
 
 /// One failed check, with what was expected and what the token had.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +88,44 @@ pub struct Check {
     pub actual: Option<String>,
     /// Seconds outside the validity window, for time checks.
     pub skew_secs: Option<u64>,
+}
+
+impl Check {
+    pub fn new(cause: Cause, detail: Detail) -> Self {
+        Check {
+            cause,
+            detail,
+            expected: None,
+            actual: None,
+            skew_secs: None,
+        }
+    }
+
+    pub fn expected(mut self, v: impl Into<String>) -> Self {
+        self.expected = Some(v.into());
+        self
+    }
+
+    /// What the token had. Token values come from the client, so they are cut to a length
+    /// a log line can carry.
+    pub fn actual(mut self, v: impl Into<String>) -> Self {
+        let mut v = v.into();
+        if v.len() > MAX_ACTUAL {
+            let mut end = MAX_ACTUAL;
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            v.truncate(end);
+            v.push('…');
+        }
+        self.actual = Some(v);
+        self
+    }
+
+    pub fn skew(mut self, secs: u64) -> Self {
+        self.skew_secs = Some(secs);
+        self
+    }
 }
 
 /// The outcome of authlens's own checks.

@@ -1,0 +1,157 @@
+//! One sentence per authn cause and detail, naming the expected and actual values.
+
+use crate::cause::{Cause, Detail};
+use crate::token::{Check, TokenReport};
+use std::time::{Duration, UNIX_EPOCH};
+
+pub(super) fn scheme(detail: Detail) -> &'static str {
+    match detail {
+        Detail::Basic => {
+            "the Authorization header uses Basic, not Bearer: the client must send `Authorization: Bearer <access token>`"
+        }
+        Detail::OtherScheme => {
+            "the Authorization header uses a scheme other than Bearer (Token, JWT, DPoP ...): send `Bearer <token>`"
+        }
+        _ => {
+            "the Authorization header is not exactly `Bearer <token>` (a colon, quotes, an empty token or extra \
+             spaces): fix how the client builds it"
+        }
+    }
+}
+
+/// An RFC 3339-ish rendering of a unix time, for people reading the hint.
+fn when(unix: &str) -> String {
+    match unix.parse::<u64>() {
+        Ok(s) => format!(
+            "{unix} = {}",
+            httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(s))
+        ),
+        Err(_) => unix.to_string(),
+    }
+}
+
+pub(super) fn own(check: &Check, t: &TokenReport) -> String {
+    let exp = check.expected.as_deref().unwrap_or("?");
+    let act = check.actual.as_deref().unwrap_or("?");
+    let skew = check.skew_secs.unwrap_or_default();
+    match (check.cause, check.detail) {
+        (Cause::TokenMalformed, Detail::Opaque) => {
+            "the bearer value is not a JWT (no dots): the client sent an opaque \
+            or reference token, not the access token from the resource's authorization server"
+                .into()
+        }
+        (Cause::TokenMalformed, Detail::Segments) => {
+            "the bearer value is not three dot-separated parts: it was \
+            truncated or joined with something else on the way"
+                .into()
+        }
+        (Cause::TokenMalformed, Detail::Base64) => {
+            "a part of the token is not base64url (padding, `+` or `/`, or a \
+            copy-paste fragment): send the token exactly as issued"
+                .into()
+        }
+        (Cause::TokenMalformed, Detail::Json) => {
+            "the token's header or payload does not decode to a JSON object: it is not a JWT".into()
+        }
+        (Cause::TokenMalformed, _) => {
+            "the token is encrypted (JWE, five parts); this API needs a signed JWT access \
+            token"
+                .into()
+        }
+        (Cause::IdJagSent, _) => format!(
+            "the client sent an ID-JAG (typ {act}) to the API: exchange it at the resource authorization server's \
+             token endpoint (JWT bearer grant) and send the access token it returns"
+        ),
+        (Cause::IdTokenSent, _) => format!(
+            "the client sent an OpenID ID token ({act}) to the API: send the access token from the token exchange \
+             instead"
+        ),
+        (Cause::TypRejected, _) => format!(
+            "typ is {act} but the API accepts only {exp}: allow at+jwt (RFC 9068) in the API's validator or fix the \
+             issuer"
+        ),
+        (Cause::AlgNotAllowed, Detail::AlgNone) => {
+            format!(
+                "the token is unsigned (alg {act}); this API accepts {exp}: never accept alg none"
+            )
+        }
+        (Cause::AlgNotAllowed, Detail::Hmac) => format!(
+            "the token is signed with {act}, a shared-secret algorithm, but this issuer signs with public keys \
+             ({exp}): the token is not from the configured issuer"
+        ),
+        (Cause::AlgNotAllowed, _) => format!(
+            "the token is signed with {act} but this API accepts {exp}: fix the issuer's signing algorithm or the \
+             allowed list"
+        ),
+        (Cause::KidUnknown, _) => format!(
+            "kid {act} is not in the issuer's key set (kids: {exp}) even after a refetch: the token comes from another \
+             issuer or environment"
+        ),
+        (Cause::SignatureInvalid, _) => {
+            let kid = t.header.kid.as_deref().unwrap_or("(no kid)");
+            match &check.expected {
+                Some(key_alg) => format!(
+                    "the signature does not verify: key {kid} is for {key_alg} but the token says {act}"
+                ),
+                None => format!(
+                    "the signature does not verify with published key {kid}: the token was altered, or another signer \
+                     uses the same kid"
+                ),
+            }
+        }
+        (Cause::IssuerMismatch, d) => {
+            let why = match d {
+                Detail::TrailingSlash => " (trailing slash)",
+                Detail::Scheme => " (http vs https)",
+                Detail::Case => " (letter case)",
+                Detail::IdpIssuer => {
+                    ", the identity provider: the client sent an IdP token, not the resource \
+                    authorization server's access token"
+                }
+                _ => "",
+            };
+            format!("iss is {act} but this API trusts {exp}{why}; the two must be identical")
+        }
+        (Cause::AudienceMismatch, Detail::Missing) => {
+            format!("the token has no aud; this API expects {exp}")
+        }
+        (Cause::AudienceMismatch, d) => {
+            let why = match d {
+                Detail::TrailingSlash => " (trailing slash)",
+                Detail::Scheme => " (http vs https)",
+                Detail::Case => " (letter case)",
+                Detail::AudIsIssuer => {
+                    ": that is an authorization server, so this is a grant or assertion, not an \
+                    access token for this API"
+                }
+                Detail::AudIsClientId => ": that is a client id, so this is an ID token",
+                _ => ": the token was minted for another API; request it with the right resource",
+            };
+            format!("aud is {act} but this API expects {exp}{why}")
+        }
+        (Cause::TokenExpired, _) => format!(
+            "the token expired {skew}s ago (exp {}): the client must get a new one",
+            when(act)
+        ),
+        (Cause::TokenNotYetValid, _) => format!(
+            "the token is not valid for another {skew}s (nbf/iat {}): the issuer's clock is ahead, or this host's \
+             is behind",
+            when(act)
+        ),
+        (Cause::RequiredClaimMissing, _) => {
+            format!("the token's {exp} claim is {act}: fix the issuer's token template")
+        }
+        (cause, _) => format!("the token failed authlens's {} check", cause.label()),
+    }
+}
+
+/// The honest catch-all, with the best-supported suspect first (taxonomy §3).
+pub(super) fn rejected_valid(t: &TokenReport) -> String {
+    let typ = t.header.typ.as_deref().unwrap_or("(none)");
+    format!(
+        "the API rejected a token that passes every check authlens can make (typ {typ}, alg {}, kid {}): if its JWT \
+         library enforces typ, allow at+jwt; otherwise revocation or a custom rule; read the API's own auth logs",
+        t.header.alg.as_deref().unwrap_or("?"),
+        t.header.kid.as_deref().unwrap_or("(none)")
+    )
+}
