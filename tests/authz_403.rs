@@ -143,6 +143,16 @@ const ROWS: &[Row] = &[
     ("/envoy", PROFILE, "audience_mismatch", "", "unmatched", "wrong status"),
     ("/gojwt", PROFILE, "issuer_mismatch", "", "unmatched", "wrong status"),
     ("/kong", PROFILE, "signature_invalid", "", "unmatched", "wrong status"),
+    // These need authlens's own view of the token's claims.
+    ("/files", r#"{"scope": "files.read,files.write"}"#, "scope_delimiter_wrong", "", "files", "comma-separated"),
+    ("/aspnet", r#"{"scope": ["files.read"]}"#, "scope_delimiter_wrong", "", "aspnet", "an array where"),
+    ("/files", r#"{"scope": "Files.Read"}"#, "scope_name_mismatch", "", "files", "has `Files.Read`"),
+    ("/spring", r#"{"scope": "read:files"}"#, "scope_name_mismatch", "", "spring", "has `read:files`"),
+    ("/spring", r#"{"scp": "files.read"}"#, "scope_claim_name_mismatch", "", "spring", "in `scp`"),
+    ("/files", r#"{"permissions": ["files.read"]}"#, "scope_claim_name_mismatch", "", "files", "in `permissions`"),
+    ("/aspnet", r#"{"scope": "files.read"}"#, "forbidden_other", "", "aspnet", "every scope"),
+    // Envoy's audience 403 where authlens's own check agrees (and knows the detail).
+    ("/envoy", r#"{"aud": "https://api.example"}"#, "audience_mismatch", "trailing_slash", "unmatched", "wrong status"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
