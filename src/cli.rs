@@ -11,7 +11,8 @@ use std::path::PathBuf;
     after_help = "Examples:\n  \
         authlens run --upstream http://127.0.0.1:3000\n  \
         authlens run --config config/xaa-resource.yaml --listen 0.0.0.0:8080\n  \
-        authlens check-config config/minimal.yaml"
+        authlens check-config config/minimal.yaml\n  \
+        authlens demo"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +24,20 @@ pub enum Command {
     /// Run the sidecar in front of the upstream API.
     #[command(after_help = "Flags override the file; with --upstream alone no file is needed.")]
     Run(RunArgs),
+    /// A self-contained tour: a demo API and authorization server on loopback, authlens in
+    /// front, and one request per common mistake with the cause authlens names for it.
+    Demo {
+        /// Where the demo's authlens listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where its /metrics is served.
+        #[arg(long, default_value = "127.0.0.1:9901")]
+        admin_listen: String,
+        /// Exit after the tour instead of serving until Ctrl-C; the exit code says whether
+        /// every verdict was the expected one.
+        #[arg(long)]
+        once: bool,
+    },
     /// Validate a config file and print every problem with its line and column.
     CheckConfig {
         /// The YAML file to check.

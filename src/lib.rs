@@ -13,6 +13,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod cors;
+pub mod demo;
 pub mod events;
 pub mod facts;
 pub mod health;

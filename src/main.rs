@@ -11,6 +11,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { file } => check_config(&file),
+        Command::Demo {
+            listen,
+            admin_listen,
+            once,
+        } => match demo(listen, admin_listen, once) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("authlens demo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Run(args) => match run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -71,6 +83,51 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         tracing::warn!(message = "drain deadline passed with requests still in flight");
     }
     Ok(())
+}
+
+/// Runs the tour; with `once`, returns whether every verdict matched.
+fn demo(listen: String, admin_listen: String, once: bool) -> anyhow::Result<bool> {
+    authlens::telemetry::logging::init("warn", authlens::config::LogFormat::Plain);
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        if once {
+            let _ = done_rx.await;
+        } else {
+            shutdown_signal().await;
+        }
+    };
+    let options = authlens::demo::DemoOptions {
+        listen,
+        admin_listen,
+    };
+    let rows = runtime.block_on(authlens::demo::run(options, shutdown, move |rows, proxy, admin| {
+        print_table(rows);
+        if once {
+            let _ = done_tx.send(());
+        } else {
+            println!("\nauthlens keeps serving the demo API:");
+            println!("  curl -i http://{proxy}/files            # token_missing");
+            println!("  curl -s http://{admin}/metrics | grep authlens_failures_total | grep -v ' 0$'");
+            println!("Ctrl-C to stop.");
+        }
+    }))?;
+    Ok(rows.iter().all(|r| r.matches()))
+}
+
+fn print_table(rows: &[authlens::demo::Row]) {
+    println!("\n{:<44} {:>6}  authlens named", "scenario", "status");
+    for r in rows {
+        let mark = if r.matches() {
+            "ok".to_string()
+        } else {
+            format!("expected {}", r.expected)
+        };
+        println!("{:<44} {:>6}  {:<40} {mark}", r.name, r.status, r.got);
+    }
+    let good = rows.iter().filter(|r| r.matches()).count();
+    println!("{good} of {} scenarios named as expected", rows.len());
 }
 
 /// SIGTERM (Kubernetes starting a graceful shutdown) or SIGINT (Ctrl-C).
