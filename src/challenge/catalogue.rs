@@ -72,8 +72,9 @@ pub const ROWS: &[Row] = &[
     has(AUTH0, "no applicable key found in the json web key set", KidUnknown, N),
     has(AUTH0, "invalid compact jws", TokenMalformed, N),
     is(AUTH0, "insufficient scope", Some((ScopeMissing, N))),
-    // Kong's `{"message":"Unauthorized"}` too.
-    is(AUTH0, "unauthorized", Some((TokenMissing, N))),
+    // Also Kong's `{"message":"Unauthorized"}` for no token, but it is every framework's status
+    // text too; whether a token was sent, authlens sees in the request itself.
+    is(AUTH0, "unauthorized", None),
     is(AUTH0, "invalid token", None),
     is(AUTH0, "invalid request", None),
     // Spring Security (Nimbus texts inside "An error occurred while attempting to decode the Jwt: …").

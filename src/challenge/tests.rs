@@ -224,7 +224,8 @@ const ROWS_UNDER_TEST: &[(&str, Via, &str, catalogue::Named)] = &[
     ("authlib", Via::Challenge("bad_signature"), "", Some((SignatureInvalid, N))),
     ("authlib", Via::Challenge("decode_error"), "", Some((TokenMalformed, N))),
     // 2.9 Kong jwt plugin
-    ("kong", Via::Json, r#"{"message":"Unauthorized"}"#, Some((TokenMissing, N))),
+    ("kong", Via::Json, r#"{"message":"Unauthorized"}"#, None),
+    ("express sendStatus", Via::Text, "Unauthorized", None),
     ("kong", Via::Json, r#"{"message":"Multiple tokens provided"}"#, Some((TokenMultipleMethods, N))),
     ("kong", Via::Json, r#"{"message":"Bad token; invalid JSON"}"#, Some((TokenMalformed, N))),
     ("kong", Via::Json, r#"{"message":"Unrecognizable token"}"#, Some((TokenMalformed, N))),
