@@ -12,7 +12,8 @@ use std::path::PathBuf;
         authlens run --upstream http://127.0.0.1:3000\n  \
         authlens run --config config/xaa-resource.yaml --listen 0.0.0.0:8080\n  \
         authlens check-config config/minimal.yaml\n  \
-        authlens demo"
+        authlens demo\n  \
+        authlens explain --config config/xaa-resource.yaml - < token.txt"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,6 +38,16 @@ pub enum Command {
         /// every verdict was the expected one.
         #[arg(long)]
         once: bool,
+    },
+    /// Decode a token and run every check against the config: each check's verdict, the cause
+    /// authlens would give and its hint. The token is read from standard input when it is `-`
+    /// or absent, which keeps it out of the shell history.
+    Explain {
+        /// The sidecar's config, for the issuers, audiences and algorithms to check against.
+        #[arg(long, env = "AUTHLENS_CONFIG")]
+        config: Option<PathBuf>,
+        /// The token, or `-` for standard input.
+        token: Option<String>,
     },
     /// Validate a config file and print every problem with its line and column.
     CheckConfig {

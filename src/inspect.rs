@@ -212,6 +212,14 @@ impl Inspector {
         }
     }
 
+    /// Whether a key set of this issuer is loaded, i.e. whether the key and signature checks
+    /// of a report could run.
+    pub fn has_keys(&self, issuer: usize) -> bool {
+        self.jwks
+            .issuer(issuer)
+            .is_some_and(|k| k.current().is_some())
+    }
+
     /// Seconds since authlens first saw this token's `kid` in a key set, for the
     /// `upstream_jwks_stale` rule. `None` for kids that were in the first key set loaded (their
     /// age is unknown) and for tokens of no configured issuer.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod cors;
 pub mod demo;
 pub mod events;
+pub mod explain;
 pub mod facts;
 pub mod health;
 pub mod inspect;

@@ -11,6 +11,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { file } => check_config(&file),
+        Command::Explain { config, token } => match explain(config, token) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("authlens explain: {e:#}");
+                ExitCode::from(2)
+            }
+        },
         Command::Demo {
             listen,
             admin_listen,
@@ -83,6 +91,31 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         tracing::warn!(message = "drain deadline passed with requests still in flight");
     }
     Ok(())
+}
+
+/// Prints the explanation; returns whether the token passes every check.
+fn explain(config: Option<std::path::PathBuf>, token: Option<String>) -> anyhow::Result<bool> {
+    let token = match token.as_deref() {
+        Some(t) if t != "-" => t.to_string(),
+        _ => std::io::read_to_string(std::io::stdin())
+            .context("reading the token from standard input")?,
+    };
+    // explain never contacts the upstream; this placeholder satisfies validation for a file
+    // (or no file) that names none.
+    let overrides = Overrides {
+        upstream: Some("http://127.0.0.1:9".into()),
+        ..Overrides::default()
+    };
+    let settings = match &config {
+        Some(path) => config::load_file(path, &overrides)?,
+        None => config::load_str("", &overrides)?,
+    };
+    authlens::telemetry::logging::init("error", authlens::config::LogFormat::Plain);
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let explanation = runtime.block_on(authlens::explain::explain(settings.policy, &token))?;
+    print!("{}", explanation.text);
+    Ok(explanation.valid)
 }
 
 /// Runs the tour; with `once`, returns whether every verdict matched.
