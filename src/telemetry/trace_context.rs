@@ -3,7 +3,6 @@
 
 use http::HeaderValue;
 use rand::RngCore;
-use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TraceContext {
@@ -45,7 +44,8 @@ impl TraceContext {
         hex(&mut s, &self.trace_id);
         s.push('-');
         hex(&mut s, &self.span_id);
-        let _ = write!(s, "-{:02x}", self.flags);
+        s.push('-');
+        hex(&mut s, &[self.flags]);
         HeaderValue::from_str(&s).expect("hex is a valid header value")
     }
 
@@ -71,9 +71,12 @@ fn new_span_id() -> [u8; 8] {
     id
 }
 
-fn hex(out: &mut String, bytes: &[u8]) {
+/// Lowercase hex without the formatting machinery: this runs for every request.
+pub(crate) fn hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
-        let _ = write!(out, "{b:02x}");
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
 }
 

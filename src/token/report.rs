@@ -27,7 +27,9 @@ impl Fingerprint {
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        let mut s = String::with_capacity(16);
+        crate::telemetry::trace_context::hex(&mut s, &self.0);
+        f.write_str(&s)
     }
 }
 
