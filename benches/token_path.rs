@@ -6,9 +6,8 @@ use authlens::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use authlens::inspect::{Inspection, Inspector, InspectorOptions};
 use authlens::metrics::Metrics;
 use authlens::policy::{IssuerPolicy, JwksSource, Policy, RouteId};
-use authlens::telemetry::trace_context::TraceContext;
 use authlens::token::{TokenReport, decode::decode, extract};
-use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -118,21 +117,7 @@ fn fixture() -> &'static Fixture {
 }
 
 fn request(f: &Fixture) -> RequestFacts {
-    RequestFacts {
-        method: Method::GET,
-        uri: f.uri.clone(),
-        route: RouteId(0),
-        client: "127.0.0.1:5000".parse().expect("addr"),
-        user_agent: None,
-        origin: None,
-        host: None,
-        preflight: None,
-        fetch_mode: None,
-        cookie_present: false,
-        credentials: extract(&f.headers, &f.uri),
-        trace: TraceContext::fresh(),
-        request_id: HeaderValue::from_static("r1"),
-    }
+    RequestFacts::offline(f.uri.clone(), &f.headers, RouteId(0))
 }
 
 fn classify_once(f: &Fixture, req: &RequestFacts, report: &TokenReport, outcome: &Outcome) -> bool {

@@ -7,7 +7,6 @@ use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::inspect::{Inspector, InspectorOptions};
 use crate::metrics::Metrics;
 use crate::policy::Policy;
-use crate::telemetry::trace_context::TraceContext;
 use crate::token::{ScopeClaim, TokenReport, Verdict};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use std::fmt::Write;
@@ -180,22 +179,7 @@ fn classify_as_401(
     let mut headers = HeaderMap::new();
     headers.insert(http::header::AUTHORIZATION, header);
     let uri: http::Uri = "/".parse().ok()?;
-    let trace = TraceContext::fresh();
-    let request = RequestFacts {
-        method: http::Method::GET,
-        route: policy.routes.unmatched(),
-        client: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        user_agent: None,
-        origin: None,
-        host: None,
-        preflight: None,
-        fetch_mode: None,
-        cookie_present: false,
-        credentials: crate::token::extract(&headers, &uri),
-        request_id: HeaderValue::from_static("explain"),
-        trace,
-        uri,
-    };
+    let request = RequestFacts::offline(uri, &headers, policy.routes.unmatched());
     let mut challenge = HeaderMap::new();
     challenge.insert(
         http::header::WWW_AUTHENTICATE,

@@ -15,8 +15,7 @@ use authlens::classify::{Exchange, classify};
 use authlens::config::ScopeMatch;
 use authlens::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use authlens::policy::{PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
-use authlens::telemetry::trace_context::TraceContext;
-use authlens::token::{ClaimFacts, Fingerprint, ScopeClaim, TokenReport, Verdict, extract};
+use authlens::token::{ClaimFacts, Fingerprint, ScopeClaim, TokenReport, Verdict};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use interop::express::{ROWS, claims, now, start};
 use interop::{Answer, Signer, get};
@@ -79,21 +78,8 @@ fn request_facts(policy: &Policy, path: &str, token: &str) -> RequestFacts {
         HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
     );
     let uri: http::Uri = path.parse().expect("uri");
-    RequestFacts {
-        method: Method::GET,
-        route: policy.routes.find(&Method::GET, uri.path()),
-        credentials: extract(&headers, &uri),
-        uri,
-        client: "127.0.0.1:40000".parse().expect("addr"),
-        user_agent: None,
-        origin: None,
-        host: None,
-        preflight: None,
-        fetch_mode: None,
-        cookie_present: false,
-        trace: TraceContext::fresh(),
-        request_id: HeaderValue::from_static("interop"),
-    }
+    let route = policy.routes.find(&Method::GET, uri.path());
+    RequestFacts::offline(uri, &headers, route)
 }
 
 fn response_facts(answer: &Answer) -> ResponseFacts {

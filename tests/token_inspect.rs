@@ -84,21 +84,11 @@ fn classify_401(inspector: &Inspector, report: &TokenReport) -> authlens::classi
     ));
     let mut h = HeaderMap::new();
     h.insert("authorization", HeaderValue::from_static("Bearer a.b.c"));
-    let request = authlens::facts::RequestFacts {
-        method: http::Method::GET,
-        uri: "/files".parse().expect("uri"),
-        route: authlens::policy::RouteId(0),
-        client: "127.0.0.1:5000".parse().expect("addr"),
-        user_agent: None,
-        origin: None,
-        host: None,
-        preflight: None,
-        fetch_mode: None,
-        cookie_present: false,
-        credentials: extract(&h, &"/files".parse().expect("uri")),
-        trace: authlens::telemetry::trace_context::TraceContext::fresh(),
-        request_id: HeaderValue::from_static("r1"),
-    };
+    let request = authlens::facts::RequestFacts::offline(
+        "/files".parse().expect("uri"),
+        &h,
+        authlens::policy::RouteId(0),
+    );
     let policy = inspector.policy();
     classify(&Exchange {
         request: &request,

@@ -3,26 +3,13 @@
 use super::*;
 use crate::facts::{Outcome, RequestFacts, ResponseFacts, TransportError};
 use crate::policy::{Policy, RouteId};
-use crate::telemetry::trace_context::TraceContext;
 use crate::token::Presented;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 pub(crate) fn request(credentials: Presented) -> RequestFacts {
-    RequestFacts {
-        method: Method::GET,
-        uri: "/files".parse().unwrap(),
-        route: RouteId(0),
-        client: "127.0.0.1:5000".parse().unwrap(),
-        user_agent: None,
-        origin: None,
-        host: None,
-        preflight: None,
-        fetch_mode: None,
-        cookie_present: false,
-        credentials,
-        trace: TraceContext::fresh(),
-        request_id: HeaderValue::from_static("req-1"),
-    }
+    let mut r = RequestFacts::offline("/files".parse().unwrap(), &HeaderMap::new(), RouteId(0));
+    r.credentials = credentials;
+    r
 }
 
 fn run(req: &RequestFacts, outcome: &Outcome) -> Classification {

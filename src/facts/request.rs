@@ -47,6 +47,27 @@ pub struct RequestFacts {
 }
 
 impl RequestFacts {
+    /// Facts for a request that did not come over the wire (`explain`, tests, benchmarks): a
+    /// GET from loopback carrying `headers`, with nothing browser-specific.
+    pub fn offline(uri: Uri, headers: &http::HeaderMap, route: RouteId) -> Self {
+        let trace = TraceContext::fresh();
+        RequestFacts {
+            method: Method::GET,
+            route,
+            client: SocketAddr::from(([127, 0, 0, 1], 0)),
+            user_agent: None,
+            origin: None,
+            host: None,
+            preflight: None,
+            fetch_mode: None,
+            cookie_present: false,
+            credentials: crate::token::extract(headers, &uri),
+            request_id: crate::telemetry::trace_context::request_id(None, &trace),
+            trace,
+            uri,
+        }
+    }
+
     pub fn path(&self) -> &str {
         self.uri.path()
     }
