@@ -193,3 +193,27 @@ async fn a_response_without_body_is_complete() {
     assert_eq!(authlens.metric("authlens_failures_total{category=\"upstream\",cause=\"client_aborted\",detail=\"\",route=\"unmatched\"}").await, 0.0);
     let _ = full("");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_reason_phrase_reaches_the_client() {
+    let upstream = Upstream::start(|_req| async {
+        let mut r = reply(299, &[], "odd");
+        r.extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(b"Mostly Fine"));
+        r
+    })
+    .await;
+    let authlens = Authlens::start(&upstream.url(), "");
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-i",
+            "--max-time",
+            "10",
+            &format!("{}/r", authlens.proxy),
+        ])
+        .output()
+        .expect("curl");
+    let head = String::from_utf8_lossy(&out.stdout);
+    assert!(head.starts_with("HTTP/1.1 299 Mostly Fine\r\n"), "{head}");
+}

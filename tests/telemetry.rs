@@ -475,3 +475,38 @@ async fn traceparent_is_continued_restarted_or_started() {
         assert_eq!(line["span_id"], parts[2]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_claims_are_logged_only_when_the_config_opts_in() {
+    let upstream = Upstream::fixed(
+        401,
+        &[("www-authenticate", "Bearer error=\"invalid_token\"")],
+        "",
+    )
+    .await;
+    let claims = serde_json::json!({"iss": "https://as.example.com", "aud": "x", "exp": 4102444800u64,
+        "sub": "PERSONALSUB", "email": "someone@example.com", "name": "Some One"});
+    let t = token(claims, "k1", "c2ln");
+    let quiet = Authlens::start(&upstream.url(), ROUTES);
+    let opted = Authlens::start(
+        &upstream.url(),
+        &ROUTES.replace("auth:\n", "auth:\n  log_personal_claims: true\n"),
+    );
+    for a in [&quiet, &opted] {
+        send(request(
+            "GET",
+            &format!("{}/files", a.proxy),
+            &[("authorization", &format!("Bearer {t}"))],
+        ))
+        .await;
+    }
+    let line = opted.wait_log(|v| v["message"] == "exchange failed");
+    assert_eq!(line["token.sub"], "PERSONALSUB");
+    assert_eq!(line["token.email"], "someone@example.com");
+    assert_eq!(line["token.name"], "Some One");
+    quiet.wait_log(|v| v["message"] == "exchange failed");
+    let out = quiet.raw_output();
+    for personal in ["PERSONALSUB", "someone@example.com", "Some One"] {
+        assert!(!out.contains(personal), "{personal} logged without opt-in");
+    }
+}
