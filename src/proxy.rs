@@ -8,6 +8,7 @@ mod handler;
 mod headers;
 mod listener;
 mod record;
+mod request_body;
 mod upgrade;
 
 pub use client::ClientError;

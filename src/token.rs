@@ -8,5 +8,5 @@ mod report;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use extract::{Presented, Token, extract};
+pub use extract::{Presented, Token, extract, form_token};
 pub use report::{Check, ClaimFacts, Fingerprint, HeaderFacts, ScopeClaim, TokenReport, Verdict};

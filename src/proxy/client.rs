@@ -2,7 +2,6 @@
 //! choice of resolver for the upstream's host name.
 
 use crate::config::UpstreamSettings;
-use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -19,7 +18,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub type UpstreamConnector = HttpsConnector<HttpConnector<Resolver>>;
-pub type UpstreamClient = Client<UpstreamConnector, Incoming>;
+pub type UpstreamClient = Client<UpstreamConnector, super::request_body::RequestBody>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

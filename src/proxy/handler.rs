@@ -2,6 +2,7 @@
 
 use super::body::ObservedBody;
 use super::record::{Ending, Record};
+use super::request_body::RequestBody;
 use super::{Shared, errors, headers, upgrade};
 use crate::facts::{Preflight, RequestFacts, ResponseFacts, TransportError};
 use crate::telemetry::trace_context::{TraceContext, request_id};
@@ -38,6 +39,10 @@ pub async fn handle(
 
     let client_upgrade = headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
     headers::prepare(&mut req, &shared.upstream.uri, record.request(), client);
+    let (parts, body) = req.into_parts();
+    let (body, body_token) = RequestBody::new(body, &parts.headers);
+    record.watch_body_token(body_token);
+    let req = Request::from_parts(parts, body);
 
     let sent = Instant::now();
     let result =

@@ -2,6 +2,7 @@
 //! where it is classified and emitted exactly once (also when the client goes away).
 
 use super::Shared;
+use super::request_body::BodyToken;
 use crate::classify::{self, Exchange};
 use crate::events;
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts, TransportError};
@@ -27,6 +28,8 @@ pub struct Record {
     inspection: Option<Inspection>,
     started: Instant,
     head: Option<Head>,
+    /// Filled by the request body once it has streamed past, for a form-encoded body.
+    body_token: Option<BodyToken>,
 }
 
 /// How the exchange ended.
@@ -58,6 +61,7 @@ impl Record {
             inspection,
             started,
             head: None,
+            body_token: None,
         }
     }
 
@@ -80,10 +84,21 @@ impl Record {
         self.finish_inner(ending);
     }
 
+    pub fn watch_body_token(&mut self, cell: Option<BodyToken>) {
+        self.body_token = cell;
+    }
+
     fn finish_inner(&mut self, ending: Ending) {
-        let Some(request) = self.request.take() else {
+        let Some(mut request) = self.request.take() else {
             return;
         };
+        // A token in the form body is known only now; inspect it if it is the only one.
+        if let Some(token) = self.body_token.take().and_then(|c| c.get().cloned()) {
+            if request.credentials.token().is_none() {
+                self.inspection = Some(self.shared.inspector.inspect(&token));
+            }
+            request.credentials = request.credentials.with_body_token(token);
+        }
         let head = self.head.take();
         let elapsed = self.started.elapsed();
         let (outcome, status, duration, upstream) = match (ending, head) {

@@ -42,13 +42,22 @@ impl Presented {
             _ => None,
         }
     }
+
+    /// Adds a token found in a form body, which is known only once the body has streamed past.
+    pub fn with_body_token(self, body: Token) -> Presented {
+        match self {
+            Presented::None => Presented::Bearer(body),
+            Presented::Bearer(t) | Presented::Multiple(Some(t)) => Presented::Multiple(Some(t)),
+            Presented::Multiple(None) | Presented::NotBearer(_) => Presented::Multiple(Some(body)),
+        }
+    }
 }
 
 pub fn extract(headers: &HeaderMap, uri: &Uri) -> Presented {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let header = values.next().map(parse_authorization);
     let repeated = values.next().is_some();
-    let query = uri.query().and_then(query_token);
+    let query = uri.query().and_then(|q| form_token(q.as_bytes()));
     if repeated || (header.is_some() && query.is_some()) {
         return Presented::Multiple(header.and_then(Result::ok).or(query));
     }
@@ -59,13 +68,14 @@ pub fn extract(headers: &HeaderMap, uri: &Uri) -> Presented {
     }
 }
 
-/// RFC 6750 §2.3: `access_token` in the query. Rare, so copying it out is fine.
-fn query_token(query: &str) -> Option<Token> {
-    let raw = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("access_token="))
+/// `access_token` in `application/x-www-form-urlencoded` text: a query (RFC 6750 §2.3) or a
+/// form body (§2.2). Rare, so copying it out is fine.
+pub fn form_token(encoded: &[u8]) -> Option<Token> {
+    let raw = encoded
+        .split(|&b| b == b'&')
+        .find_map(|kv| kv.strip_prefix(b"access_token="))
         .filter(|v| !v.is_empty())?;
-    let value = HeaderValue::from_str(raw).ok()?;
+    let value = HeaderValue::from_str(std::str::from_utf8(raw).ok()?).ok()?;
     Some(Token { value, start: 0 })
 }
 
