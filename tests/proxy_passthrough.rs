@@ -217,3 +217,44 @@ async fn a_custom_reason_phrase_reaches_the_client() {
     let head = String::from_utf8_lossy(&out.stdout);
     assert!(head.starts_with("HTTP/1.1 299 Mostly Fine\r\n"), "{head}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_order_is_kept_both_ways() {
+    let order: &[(&str, &str)] = &[
+        ("x-zeta", "1"),
+        ("x-alpha", "2"),
+        ("x-mid", "3"),
+        ("x-alpha", "4"),
+    ];
+    let upstream = Upstream::start(|_req| async {
+        reply(
+            200,
+            &[
+                ("x-zeta", "1"),
+                ("x-alpha", "2"),
+                ("x-mid", "3"),
+                ("x-alpha", "4"),
+            ],
+            "",
+        )
+    })
+    .await;
+    let authlens = Authlens::start(&upstream.url(), "");
+    let mut req = Request::get(format!("{}/o", authlens.proxy));
+    for (k, v) in order {
+        req = req.header(*k, *v);
+    }
+    let got = send(req.body(Full::default()).unwrap()).await;
+    // Distinct names keep their order; a repeated name's values stay together, in order (the
+    // `http` crate's map groups them; HTTP semantics allow it, RFC 9110 §5.3).
+    let names = |h: &http::HeaderMap| -> Vec<String> {
+        h.iter()
+            .map(|(k, v)| format!("{k}={}", v.to_str().unwrap()))
+            .filter(|s| s.starts_with("x-"))
+            .collect()
+    };
+    let want = ["x-zeta=1", "x-alpha=2", "x-alpha=4", "x-mid=3"];
+    assert_eq!(names(&got.headers), want);
+    // The forwarding headers authlens adds come after the client's own.
+    assert_eq!(names(&upstream.seen()[0].headers)[..4], want);
+}
