@@ -58,11 +58,7 @@ pub async fn run_with(
 
     let policy = Arc::new(settings.policy);
     let metrics = Arc::new(Metrics::new(&policy)?);
-    events::ConfigLoaded {
-        ok: true,
-        problems: &[],
-    }
-    .emit(&metrics);
+    events::ConfigLoaded.emit(&metrics);
     let inspector = Inspector::start(
         policy.clone(),
         metrics.clone(),

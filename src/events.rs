@@ -253,22 +253,16 @@ impl HealthProbe<'_> {
     }
 }
 
-/// A configuration load at start or on reload.
-pub struct ConfigLoaded<'a> {
-    pub ok: bool,
-    pub problems: &'a [String],
-}
+/// The configuration was loaded (at start: a file that fails validation never gets this far,
+/// and reloading is not supported yet, so `result="error"` stays at 0).
+pub struct ConfigLoaded;
 
-impl ConfigLoaded<'_> {
+impl ConfigLoaded {
     pub fn emit(&self, metrics: &Metrics) {
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        metrics.config_reload(usize::from(!self.ok), now);
-        if self.ok {
-            tracing::info!(message = "configuration loaded");
-        } else {
-            tracing::error!(message = "configuration rejected; keeping the previous one", problems = ?self.problems);
-        }
+        metrics.config_loaded(now);
+        tracing::info!(message = "configuration loaded");
     }
 }
