@@ -9,6 +9,7 @@ mod headers;
 mod listener;
 mod record;
 mod request_body;
+mod tap;
 mod upgrade;
 
 pub use client::ClientError;

@@ -3,42 +3,49 @@
 //! stream ends, breaks, or is dropped.
 
 use super::record::{Ending, Record};
+use super::tap::{Observer, Tapped};
 use bytes::{Bytes, BytesMut};
-use http_body::{Body, Frame, SizeHint};
+use http_body::Body;
 use hyper::body::Incoming;
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
 
 /// Enough for any middleware's JSON error; larger bodies are not error messages.
 pub const CAPTURE_LIMIT: usize = 4096;
 
-pub struct ObservedBody {
-    inner: Incoming,
+pub type ObservedBody = Tapped<ResponseWatch>;
+
+pub struct ResponseWatch {
     record: Option<Record>,
     /// Present while the body is still worth keeping.
     capture: Option<BytesMut>,
 }
 
-impl ObservedBody {
-    pub fn new(inner: Incoming, record: Record, capture: bool) -> Self {
-        let small = inner
-            .size_hint()
-            .upper()
-            .is_none_or(|n| n <= CAPTURE_LIMIT as u64);
-        ObservedBody {
-            inner,
-            record: Some(record),
-            capture: (capture && small).then(BytesMut::new),
-        }
-    }
+pub fn observed(inner: Incoming, record: Record, capture: bool) -> ObservedBody {
+    let small = inner
+        .size_hint()
+        .upper()
+        .is_none_or(|n| n <= CAPTURE_LIMIT as u64);
+    let watch = ResponseWatch {
+        record: Some(record),
+        capture: (capture && small).then(BytesMut::new),
+    };
+    Tapped::new(inner, watch)
+}
 
+impl ResponseWatch {
     fn finish(&mut self, ending: Ending) {
         if let Some(record) = self.record.take() {
             record.finish(ending);
         }
     }
 
-    fn keep(&mut self, data: &Bytes) {
+    fn complete(&mut self) {
+        let body = self.capture.take().map(BytesMut::freeze);
+        self.finish(Ending::Complete { body });
+    }
+}
+
+impl Observer for ResponseWatch {
+    fn data(&mut self, data: &Bytes) {
         if let Some(buf) = &mut self.capture {
             if buf.len() + data.len() <= CAPTURE_LIMIT {
                 buf.extend_from_slice(data);
@@ -47,56 +54,21 @@ impl ObservedBody {
             }
         }
     }
-}
 
-impl Body for ObservedBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let this = &mut *self;
-        let polled = ready!(Pin::new(&mut this.inner).poll_frame(cx));
-        match &polled {
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    this.keep(data);
-                }
-                if this.inner.is_end_stream() {
-                    let body = this.capture.take().map(BytesMut::freeze);
-                    this.finish(Ending::Complete { body });
-                }
-            }
-            Some(Err(_)) => this.finish(Ending::UpstreamBroke),
-            None => {
-                let body = this.capture.take().map(BytesMut::freeze);
-                this.finish(Ending::Complete { body });
-            }
-        }
-        Poll::Ready(polled)
+    fn end(&mut self) {
+        self.complete();
     }
 
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+    fn broke(&mut self) {
+        self.finish(Ending::UpstreamBroke);
     }
 
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl Drop for ObservedBody {
-    fn drop(&mut self) {
+    fn dropped(&mut self, ended: bool) {
         // An empty body may never be polled (HEAD, 204, 304): that is a complete exchange.
-        let ending = if self.inner.is_end_stream() {
-            Ending::Complete {
-                body: self.capture.take().map(BytesMut::freeze),
-            }
+        if ended {
+            self.complete();
         } else {
-            Ending::ClientGone
-        };
-        self.finish(ending);
+            self.finish(Ending::ClientGone);
+        }
     }
 }

@@ -1,9 +1,8 @@
 //! One request: facts, inspection, forward, and the response handed back untouched.
 
-use super::body::ObservedBody;
+use super::body::{ObservedBody, observed};
 use super::record::{Ending, Record};
-use super::request_body::RequestBody;
-use super::{Shared, errors, headers, upgrade};
+use super::{Shared, errors, headers, request_body, upgrade};
 use crate::facts::{Preflight, RequestFacts, ResponseFacts, TransportError};
 use crate::telemetry::trace_context::{TraceContext, request_id};
 use crate::token;
@@ -40,7 +39,7 @@ pub async fn handle(
     let client_upgrade = headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
     headers::prepare(&mut req, &shared.upstream.uri, record.request(), client);
     let (parts, body) = req.into_parts();
-    let (body, body_token) = RequestBody::new(body, &parts.headers);
+    let (body, body_token) = request_body::scanned(body, &parts.headers);
     record.watch_body_token(body_token);
     let req = Request::from_parts(parts, body);
 
@@ -64,7 +63,7 @@ pub async fn handle(
             let (parts, body) = resp.into_parts();
             return Ok(Response::from_parts(
                 parts,
-                Either::Left(ObservedBody::new(body, record, capture)),
+                Either::Left(observed(body, record, capture)),
             ));
         }
         Ok(Err(e)) => {

@@ -1,0 +1,72 @@
+//! A body streamed through unchanged while an observer watches its frames go by. Both the
+//! request body (form tokens) and the response body (error words, the exchange's end) use it.
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+/// What a `Tapped` body tells its observer. `end` may be called more than once.
+pub trait Observer {
+    fn data(&mut self, data: &Bytes);
+    /// The body was delivered whole.
+    fn end(&mut self);
+    /// The peer broke off in the middle.
+    fn broke(&mut self);
+    /// The body was dropped; `ended` when nothing was left to send (HEAD, 204, 304).
+    fn dropped(&mut self, ended: bool) {
+        let _ = ended;
+    }
+}
+
+pub struct Tapped<O: Observer> {
+    inner: Incoming,
+    observer: O,
+}
+
+impl<O: Observer> Tapped<O> {
+    pub fn new(inner: Incoming, observer: O) -> Self {
+        Tapped { inner, observer }
+    }
+}
+
+impl<O: Observer + Unpin> Body for Tapped<O> {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = &mut *self;
+        let polled = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        match &polled {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    this.observer.data(data);
+                }
+                if this.inner.is_end_stream() {
+                    this.observer.end();
+                }
+            }
+            Some(Err(_)) => this.observer.broke(),
+            None => this.observer.end(),
+        }
+        Poll::Ready(polled)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<O: Observer> Drop for Tapped<O> {
+    fn drop(&mut self) {
+        self.observer.dropped(self.inner.is_end_stream());
+    }
+}
