@@ -2,11 +2,11 @@
 //! verified-token cache, classify the exchange. Run with `cargo bench --bench token_path`.
 
 use authlens::classify::{Exchange, classify};
+use authlens::evidence::token::{TokenReport, decode::decode, extract};
 use authlens::facts::{History, Outcome, RequestFacts, ResponseFacts};
-use authlens::inspect::{Inspection, Inspector, InspectorOptions};
-use authlens::metrics::Metrics;
+use authlens::inspect::{Inspection, InspectorOptions, Standalone};
 use authlens::policy::{IssuerPolicy, JwksSource, Policy, RouteId};
-use authlens::token::{TokenReport, decode::decode, extract};
+use authlens::telemetry::metrics::Metrics;
 use http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -21,7 +21,7 @@ const AUD: &str = "https://api.example.com/";
 
 struct Fixture {
     _rt: tokio::runtime::Runtime,
-    inspector: Arc<Inspector>,
+    inspector: Standalone,
     headers: HeaderMap,
     uri: Uri,
     token: String,
@@ -80,9 +80,9 @@ fn fixture() -> &'static Fixture {
             }],
             ..Policy::empty()
         });
-        let metrics = Arc::new(Metrics::new(&policy).expect("metrics"));
+        let metrics = Arc::new(Metrics::new().expect("metrics"));
         let _guard = rt.enter();
-        let inspector = Inspector::start(policy, metrics, InspectorOptions::default());
+        let inspector = Standalone::start(policy, metrics, InspectorOptions::default());
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .expect("now")
@@ -104,7 +104,7 @@ fn fixture() -> &'static Fixture {
         let presented = extract(&headers, &uri);
         let inspection = inspector.inspect(presented.token().expect("token"));
         let report = rt.block_on(inspection.wait()).expect("report");
-        assert_eq!(report.verdict, authlens::token::Verdict::Valid);
+        assert_eq!(report.verdict, authlens::evidence::token::Verdict::Valid);
         Fixture {
             _rt: rt,
             inspector,
@@ -137,7 +137,7 @@ fn extract_bearer() -> bool {
     let f = fixture();
     matches!(
         extract(&f.headers, &f.uri),
-        authlens::token::Presented::Bearer(_)
+        authlens::evidence::token::Presented::Bearer(_)
     )
 }
 

@@ -1,7 +1,7 @@
 //! The admin listener: `/metrics`, `/healthz` (the process is up) and `/readyz` (it serves,
 //! is not draining, and, when configured, the upstream's health probe passes).
 
-use crate::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::Full;

@@ -1,17 +1,24 @@
-//! Assembles the sidecar from validated settings: one metrics registry, the inspector, the
-//! upstream client, the proxy and admin listeners; and runs it until told to stop.
+//! Assembles the sidecar from validated settings: the durable state (one metrics registry, key
+//! sets, the inspector), the first generation, the upstream client, the mode, the proxy and
+//! admin listeners; and runs it until told to stop.
 
 use crate::admin::{self, AdminState};
+use crate::base::tls::CaError;
 use crate::config::Settings;
-use crate::events;
+use crate::generation::{Durable, Generations};
 use crate::health::Prober;
 use crate::inspect::{Inspector, InspectorOptions};
-use crate::metrics::Metrics;
-use crate::proxy::{self, HistoryState, Resolver, Shared};
+use crate::keys::KeyStore;
+use crate::modes::resource_server::ResourceServer;
+use crate::proxy::{self, Shared};
+use crate::telemetry::events::{self, KeySetEvents};
+use crate::telemetry::metrics::Metrics;
+use crate::upstream::{self, Protocol, Resolver};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +31,7 @@ pub enum StartError {
     #[error("metrics registry: {0}")]
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
-    Client(#[from] proxy::ClientError),
+    Ca(#[from] CaError),
 }
 
 /// Binds both listeners and serves until `shutdown` resolves; then drains. Returns whether the
@@ -44,42 +51,46 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()>,
     on_bound: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<bool, StartError> {
+    let Settings { fixed, live } = settings;
     let bind = |addr| async move {
         TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })
     };
-    let listener = bind(settings.listen).await?;
-    let admin_listener = bind(settings.admin_listen).await?;
+    let listener = bind(fixed.listen).await?;
+    let admin_listener = bind(fixed.admin_listen).await?;
     let (proxy_addr, admin_addr) = (
-        local(&listener, settings.listen),
-        local(&admin_listener, settings.admin_listen),
+        local(&listener, fixed.listen),
+        local(&admin_listener, fixed.admin_listen),
     );
 
-    let policy = Arc::new(settings.policy);
-    let metrics = Arc::new(Metrics::new(&policy)?);
-    events::ConfigLoaded.emit(&metrics);
-    let inspector = Inspector::start(
-        policy.clone(),
+    let metrics = Arc::new(Metrics::new()?);
+    let inspector = Inspector::new(
         metrics.clone(),
         InspectorOptions {
-            cache_entries: settings.token_cache_entries,
+            cache_entries: fixed.token_cache_entries,
             ..InspectorOptions::default()
         },
     );
-    let shared = Arc::new(Shared {
-        client: proxy::build_client(&settings.upstream, &resolver)?,
-        history: HistoryState::new(&policy),
-        upstream: settings.upstream.clone(),
-        policy,
+    let durable = Durable {
+        keys: KeyStore::new(Arc::new(KeySetEvents(metrics.clone()))),
         metrics: metrics.clone(),
-        inspector,
-        access_log: settings.access_log,
-        diagnostic_header: settings.diagnostic_header,
+        inspector: inspector.clone(),
+    };
+    let upstream_uri = live.upstream.uri.clone();
+    let generations = Arc::new(Generations::new(live, durable));
+    events::ConfigLoaded.emit(&metrics);
+    let protocol = Protocol::Http1;
+    let shared = Arc::new(Shared {
+        client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
+        generations: generations.clone(),
+        mode: ResourceServer { inspector },
+        protocol,
     });
-    let prober = match settings.upstream.health.clone() {
+    let prober = match fixed.health.clone() {
         Some(h) => Some(Prober::new(
-            &settings.upstream,
+            &upstream_uri,
+            &fixed.connector,
             h,
             &resolver,
             metrics.clone(),
@@ -89,28 +100,24 @@ pub async fn run_with(
     let admin = Arc::new(AdminState {
         metrics,
         serving: true.into(),
-        gate_on_upstream: settings
-            .upstream
-            .health
-            .as_ref()
-            .is_some_and(|h| h.gate_readiness),
+        gate_on_upstream: fixed.health.as_ref().is_some_and(|h| h.gate_readiness),
     });
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin.clone()));
-    let sweeper = tokio::spawn(proxy::sweep_preflights(shared.clone()));
+    let sweeper = tokio::spawn(sweep_preflights(generations));
     tracing::info!(
         message = "authlens started",
         listen = %proxy_addr,
         admin_listen = %admin_addr,
-        upstream = %settings.upstream.uri,
+        upstream = %upstream_uri,
     );
     on_bound(proxy_addr, admin_addr);
     // Started after the start-up line so its first verdict reads as news.
     let health_task = prober.map(Prober::spawn);
 
     let options = proxy::ServeOptions {
-        header_read_timeout: settings.header_read_timeout,
-        max_header_bytes: settings.max_header_bytes,
-        drain_timeout: settings.drain_timeout,
+        header_read_timeout: fixed.header_read_timeout,
+        max_header_bytes: fixed.max_header_bytes,
+        drain_timeout: fixed.drain_timeout,
     };
     let admin_flag = admin.clone();
     let shutdown = async move {
@@ -130,4 +137,24 @@ pub async fn run_with(
 
 fn local(l: &TcpListener, fallback: SocketAddr) -> SocketAddr {
     l.local_addr().unwrap_or(fallback)
+}
+
+/// Counts preflights the browser never followed with their request (see `Preflights`), in
+/// whichever generation is current.
+async fn sweep_preflights(generations: Arc<Generations>) {
+    let mut period = Duration::ZERO;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let generation = generations.current();
+        let preflights = &generation.memory.preflights;
+        let wanted = (preflights.window() / 2).max(Duration::from_millis(50));
+        if wanted != period {
+            period = wanted;
+            tick = tokio::time::interval(period);
+        }
+        tick.tick().await;
+        for route in preflights.sweep(std::time::Instant::now()) {
+            generation.metrics.cors_preflight_unfollowed(route);
+        }
+    }
 }

@@ -9,13 +9,13 @@ mod cors;
 mod findings;
 mod upstream;
 
-pub use upstream::health;
+pub use upstream::{HealthResult, health};
 
 use crate::cause::{Cause, Confidence, Detail, Finding};
-use crate::challenge::UpstreamWords;
+use crate::evidence::challenge::UpstreamWords;
+use crate::evidence::token::TokenReport;
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::policy::Policy;
-use crate::token::TokenReport;
 use std::time::SystemTime;
 
 /// Everything classification may look at. No I/O, no shared state: a snapshot.
@@ -95,7 +95,7 @@ pub fn classify(x: &Exchange<'_>) -> Classification {
         }
         Outcome::Response(resp) => resp,
     };
-    let words = crate::challenge::words(resp);
+    let words = crate::evidence::challenge::words(&resp.answer());
     let auth = auth_failure(x, resp, &words);
     let failure = match (cors::check(x, resp, auth.as_ref()), auth) {
         (Some(mut cors), Some(auth)) => {

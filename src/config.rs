@@ -6,12 +6,14 @@
 mod duration;
 mod load;
 mod model;
+mod problem;
 mod validate;
 
 pub use duration::Duration;
-pub use load::{ConfigError, Overrides, Problem, load_file, load_str};
+pub use load::{Overrides, load_file, load_str};
 pub use model::*;
-pub use validate::{HealthSettings, Settings, UpstreamSettings};
+pub use problem::{ConfigError, Problem};
+pub use validate::{ConnectorSettings, Fixed, HealthSettings, Live, Settings, UpstreamSettings};
 
 #[cfg(test)]
 mod tests;

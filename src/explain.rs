@@ -3,11 +3,11 @@
 
 use crate::cause::{Cause, Detail};
 use crate::classify::{self, Exchange};
+use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
-use crate::inspect::{Inspector, InspectorOptions};
-use crate::metrics::Metrics;
+use crate::inspect::{InspectorOptions, Standalone};
 use crate::policy::Policy;
-use crate::token::{ScopeClaim, TokenReport, Verdict};
+use crate::telemetry::metrics::Metrics;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use std::fmt::Write;
 use std::sync::Arc;
@@ -50,10 +50,10 @@ pub struct ExplainError(#[from] prometheus::Error);
 
 pub async fn explain(policy: Policy, token: &str) -> Result<Explanation, ExplainError> {
     let policy = Arc::new(policy);
-    let metrics = Arc::new(Metrics::new(&policy)?);
-    let inspector = Inspector::start(policy.clone(), metrics, InspectorOptions::default());
+    let metrics = Arc::new(Metrics::new()?);
+    let inspector = Standalone::start(policy.clone(), metrics, InspectorOptions::default());
     let report = inspector.verify(token.trim()).await;
-    let keys_checked = report.issuer.is_some_and(|i| inspector.has_keys(i));
+    let keys_checked = report.issuer.is_some_and(|i| inspector.trust.has_keys(i));
     Ok(render(&policy, &report, keys_checked, token.trim()))
 }
 

@@ -3,11 +3,12 @@
 
 mod request;
 mod response;
+pub mod trace_context;
 mod transport;
 
-pub use request::{METHOD_LABELS, Preflight, RequestFacts, method_label};
-pub use response::{CorsHeaders, ResponseFacts};
-pub use transport::{TlsProblem, TransportError};
+pub use request::RequestFacts;
+pub use response::ResponseFacts;
+pub use transport::{Fault, TlsProblem, TransportError};
 
 /// How the upstream leg ended. One per exchange and never stored in bulk, so the size
 /// difference between the variants costs nothing worth a box.

@@ -2,18 +2,16 @@
 //! connector as the proxy, feeding `authlens_upstream_up`, `authlens_health_checks_total` and,
 //! when configured, `/readyz`. Logged on state changes only.
 
-use crate::cause::Detail;
-use crate::classify;
-use crate::config::{HealthSettings, UpstreamSettings};
-use crate::events::HealthProbe;
+use crate::base::tls::CaError;
+use crate::classify::{self, HealthResult};
+use crate::config::{ConnectorSettings, HealthSettings};
 use crate::facts::TransportError;
-use crate::metrics::{HEALTH_RESULTS, Metrics};
-use crate::proxy::{self, ClientError, Resolver, UpstreamConnector};
+use crate::telemetry::events::HealthProbe;
+use crate::telemetry::metrics::Metrics;
+use crate::upstream::{self, Protocol, Resolver, UpstreamClient};
 use bytes::Bytes;
 use http::{HeaderValue, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Empty, Limited};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio::time::{MissedTickBehavior, timeout};
@@ -24,7 +22,7 @@ const DRAIN_LIMIT: usize = 64 * 1024;
 const USER_AGENT: &str = concat!("authlens-health/", env!("CARGO_PKG_VERSION"));
 
 pub struct Prober {
-    client: Client<UpstreamConnector, Empty<Bytes>>,
+    client: UpstreamClient<Empty<Bytes>>,
     /// The upstream's scheme and authority with the health path.
     uri: Uri,
     /// The configured upstream URL, for the loopback probe on refusal.
@@ -35,16 +33,14 @@ pub struct Prober {
 
 impl Prober {
     pub fn new(
-        upstream: &UpstreamSettings,
+        upstream: &Uri,
+        connector: &ConnectorSettings,
         settings: HealthSettings,
         resolver: &Resolver,
         metrics: Arc<Metrics>,
-    ) -> Result<Self, ClientError> {
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(upstream.idle_timeout)
-            .pool_timer(TokioTimer::new())
-            .build(proxy::connector(upstream, resolver)?);
-        let mut parts = upstream.uri.clone().into_parts();
+    ) -> Result<Self, CaError> {
+        let client = upstream::build_client(connector, resolver, Protocol::Http1)?;
+        let mut parts = upstream.clone().into_parts();
         // Validation guarantees a path starting with `/`; fall back to the root otherwise.
         parts.path_and_query = Some(
             settings
@@ -52,11 +48,11 @@ impl Prober {
                 .parse()
                 .unwrap_or_else(|_| http::uri::PathAndQuery::from_static("/")),
         );
-        let uri = Uri::from_parts(parts).unwrap_or_else(|_| upstream.uri.clone());
+        let uri = Uri::from_parts(parts).unwrap_or_else(|_| upstream.clone());
         Ok(Prober {
             client,
             uri,
-            upstream: upstream.uri.clone(),
+            upstream: upstream.clone(),
             settings,
             metrics,
         })
@@ -75,20 +71,11 @@ impl Prober {
         })
     }
 
-    /// One probe, counted and (when the result differs from `last`) logged. Returns the
-    /// result's index in `HEALTH_RESULTS`.
-    async fn check(&self, last: Option<usize>) -> usize {
+    /// One probe, counted and (when the result differs from `last`) logged.
+    async fn check(&self, last: Option<HealthResult>) -> HealthResult {
         let outcome = self.probe().await;
         let failure = classify::health(&self.settings.path, outcome);
-        let label = match &failure {
-            None => "ok",
-            Some(f) if f.detail == Detail::None => "error",
-            Some(f) => f.detail.label(),
-        };
-        let result = HEALTH_RESULTS
-            .iter()
-            .position(|r| *r == label)
-            .unwrap_or(HEALTH_RESULTS.len() - 1);
+        let result = HealthResult::of(failure.as_ref());
         HealthProbe {
             result,
             changed: last != Some(result),
@@ -109,7 +96,7 @@ impl Prober {
         let limit = self.settings.timeout;
         let resp = match timeout(limit, self.client.request(req)).await {
             Err(_elapsed) => return Err(TransportError::ResponseTimeout),
-            Ok(Err(e)) => return Err(proxy::transport_failure(&e, &self.upstream).await),
+            Ok(Err(e)) => return Err(upstream::transport_failure(&e, &self.upstream).await),
             Ok(Ok(resp)) => resp,
         };
         let status = resp.status();

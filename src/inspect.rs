@@ -1,15 +1,15 @@
 //! Runs authlens's token checks beside the upstream round trip, never in front of it: a cache
 //! hit answers at once, a miss verifies on a separate task (CONTRACT §1.6).
 //!
-//! How the proxy uses it (inside a tokio runtime):
+//! The inspector and its verified-token cache outlive configuration generations; what a token
+//! is checked against (`Trust`: one generation's policy and key sets) is passed in per call, and
+//! a verification keeps the trust it started with. How the resource-server mode uses it:
 //!
 //! ```text
-//! let inspector = Inspector::start(policy.clone(), metrics.clone(), InspectorOptions {
-//!     cache_entries: settings.token_cache_entries, ..Default::default() });
 //! // per request, before forwarding:
-//! let inspection = presented.token().map(|t| inspector.inspect(t));
+//! let inspection = presented.token().map(|t| inspector.inspect(&generation.trust, t));
 //! // ... forward; at the end: try_ready(), else wait() on a spawned task, then classify with
-//! // History { kid_first_seen_secs_ago: inspector.kid_age_secs(&report), .. }
+//! // History { kid_first_seen_secs_ago: trust.kid_age_secs(&report), .. }
 //! ```
 //!
 //! `Inspection::wait` resolves as soon as the checks are done. It only waits on the network
@@ -17,20 +17,21 @@
 //! then at most `key_wait` per on-demand fetch (two at most: the first key set, then a refetch
 //! for an unknown `kid`), after which the verdict is
 //! `Verdict::Unverified` (or `kid_unknown`). Await it after the response head has gone to the
-//! client so no request ever waits on a key fetch. Dropping the `Inspector` stops its key
-//! refresh tasks; a config reload builds a new one.
+//! client so no request ever waits on a key fetch.
 
+use crate::base::clock::unix_now;
 use crate::cause::Cause;
-use crate::jwks::{IssuerKeys, Jwks, Why};
-use crate::metrics::Metrics;
+use crate::evidence::token::cache::{self, CacheKey, TokenCache};
+use crate::evidence::token::checks;
+use crate::evidence::token::decode::{Decoded, decode};
+use crate::evidence::token::{Check, Fingerprint, KeySet, Token, TokenReport, Verdict};
+use crate::keys::{IssuerKeySets, IssuerKeys, KeyStore, Why};
 use crate::policy::Policy;
-use crate::token::cache::{self, CacheKey, TokenCache};
-use crate::token::checks;
-use crate::token::decode::{Decoded, decode};
-use crate::token::{Check, Fingerprint, Token, TokenReport, Verdict};
+use crate::telemetry::events::KeySetEvents;
+use crate::telemetry::metrics::Metrics;
 use jsonwebtoken::Algorithm;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// A token report now, or one that is being computed.
@@ -74,10 +75,33 @@ impl Default for InspectorOptions {
     }
 }
 
+/// What tokens are checked against: one generation's policy and its issuers' key sets.
+pub struct Trust {
+    pub policy: Arc<Policy>,
+    /// In `policy.issuers` order.
+    pub keys: IssuerKeySets,
+    /// The generation's number; cached verdicts of other generations are not reused.
+    pub epoch: u64,
+}
+
+impl Trust {
+    /// Whether a key set of this issuer is loaded, i.e. whether the key and signature checks
+    /// of a report could run.
+    pub fn has_keys(&self, issuer: usize) -> bool {
+        self.keys.get(issuer).is_some_and(|k| k.current().is_some())
+    }
+
+    /// Seconds since authlens first saw this token's `kid` in a key set, for the
+    /// `upstream_jwks_stale` rule. `None` for kids that were in the first key set loaded (their
+    /// age is unknown) and for tokens of no configured issuer.
+    pub fn kid_age_secs(&self, report: &TokenReport) -> Option<u64> {
+        let keys = self.keys.get(report.issuer?)?;
+        keys.kid_first_seen_secs_ago(report.header.kid.as_deref()?)
+    }
+}
+
 pub struct Inspector {
-    policy: Arc<Policy>,
     metrics: Arc<Metrics>,
-    jwks: Jwks,
     cache: TokenCache,
     key_wait: Duration,
 }
@@ -91,47 +115,41 @@ enum Keys {
 }
 
 impl Inspector {
-    /// Starts the key refresh tasks of every configured issuer; needs a tokio runtime.
-    pub fn start(policy: Arc<Policy>, metrics: Arc<Metrics>, opts: InspectorOptions) -> Arc<Self> {
-        let jwks = Jwks::start(&policy, &metrics);
+    pub fn new(metrics: Arc<Metrics>, opts: InspectorOptions) -> Arc<Self> {
         Arc::new(Inspector {
-            policy,
             metrics,
-            jwks,
             cache: TokenCache::new(opts.cache_entries),
             key_wait: opts.key_wait,
         })
     }
 
-    pub fn policy(&self) -> &Arc<Policy> {
-        &self.policy
-    }
-
-    pub fn inspect(self: &Arc<Self>, token: &Token) -> Inspection {
+    pub fn inspect(self: &Arc<Self>, trust: &Arc<Trust>, token: &Token) -> Inspection {
         let key = cache::key(token.as_str());
-        if let Some(report) = self.cache.get(&key, unix_now()) {
+        if let Some(report) = self.cache.get(&key, unix_now(), trust.epoch) {
             self.metrics.token_cache_hit.inc();
             return Inspection::Ready(report);
         }
         self.metrics.token_cache_miss.inc();
         let (tx, rx) = oneshot::channel();
         let this = self.clone();
+        let trust = trust.clone();
         let token = token.clone();
         tokio::spawn(async move {
-            let report = Arc::new(this.verify_keyed(token.as_str(), key).await);
-            let leeway = this.policy.leeway.as_secs() as i64;
-            this.cache.insert(key, report.clone(), leeway, unix_now());
+            let report = Arc::new(this.verify_keyed(&trust, token.as_str(), key).await);
+            let leeway = trust.policy.leeway.as_secs() as i64;
+            this.cache
+                .insert(key, report.clone(), leeway, unix_now(), trust.epoch);
             let _ = tx.send(report);
         });
         Inspection::Pending(rx)
     }
 
     /// Runs every check on `token` now, bypassing the cache (for `authlens explain` and tests).
-    pub async fn verify(&self, token: &str) -> TokenReport {
-        self.verify_keyed(token, cache::key(token)).await
+    pub async fn verify(&self, trust: &Trust, token: &str) -> TokenReport {
+        self.verify_keyed(trust, token, cache::key(token)).await
     }
 
-    async fn verify_keyed(&self, token: &str, key: CacheKey) -> TokenReport {
+    async fn verify_keyed(&self, trust: &Trust, token: &str, key: CacheKey) -> TokenReport {
         let mut report = TokenReport {
             fingerprint: Fingerprint::from_digest(&key),
             header: Default::default(),
@@ -146,14 +164,14 @@ impl Inspector {
                 return report;
             }
         };
-        let policy = &self.policy;
+        let policy = &trust.policy;
         let verdict = match checks::before_keys(&d, policy) {
             Err(check) => Verdict::Invalid(check),
             Ok((None, _)) => Verdict::Unverified,
             Ok((Some(i), alg)) => {
                 report.issuer = Some(i);
                 let is = &policy.issuers[i];
-                let keys = match self.jwks.issuer(i) {
+                let keys = match trust.keys.get(i) {
                     Some(k) => self.key_step(k, &d, alg).await,
                     None => Keys::Unavailable,
                 };
@@ -203,7 +221,7 @@ impl Inspector {
     }
 
     /// An on-demand fetch on its own task, so giving up waiting does not cancel it.
-    async fn fetch_on_demand(&self, keys: &Arc<IssuerKeys>) -> Option<Arc<crate::jwks::KeySet>> {
+    async fn fetch_on_demand(&self, keys: &Arc<IssuerKeys>) -> Option<Arc<KeySet>> {
         let k = keys.clone();
         let task = tokio::spawn(async move { k.refresh(Why::OnDemand).await });
         match tokio::time::timeout(self.key_wait, task).await {
@@ -211,26 +229,46 @@ impl Inspector {
             _ => keys.current(),
         }
     }
-
-    /// Whether a key set of this issuer is loaded, i.e. whether the key and signature checks
-    /// of a report could run.
-    pub fn has_keys(&self, issuer: usize) -> bool {
-        self.jwks
-            .issuer(issuer)
-            .is_some_and(|k| k.current().is_some())
-    }
-
-    /// Seconds since authlens first saw this token's `kid` in a key set, for the
-    /// `upstream_jwks_stale` rule. `None` for kids that were in the first key set loaded (their
-    /// age is unknown) and for tokens of no configured issuer.
-    pub fn kid_age_secs(&self, report: &TokenReport) -> Option<u64> {
-        let keys = self.jwks.issuer(report.issuer?)?;
-        keys.kid_first_seen_secs_ago(report.header.kid.as_deref()?)
-    }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+/// An inspector with its own key sets and one fixed trust, for checking tokens outside the
+/// proxy (`authlens explain`, tests). Dropping it stops the key refresh tasks.
+pub struct Standalone {
+    pub inspector: Arc<Inspector>,
+    pub trust: Arc<Trust>,
+    _keys: KeyStore,
+}
+
+impl Standalone {
+    /// Starts the issuers' key refresh tasks; needs a tokio runtime.
+    pub fn start(policy: Arc<Policy>, metrics: Arc<Metrics>, opts: InspectorOptions) -> Self {
+        metrics.routes(&policy);
+        let keys = KeyStore::new(Arc::new(KeySetEvents(metrics.clone())));
+        let trust = Arc::new(Trust {
+            keys: keys.resolve(&policy),
+            policy,
+            epoch: 0,
+        });
+        Standalone {
+            inspector: Inspector::new(metrics, opts),
+            trust,
+            _keys: keys,
+        }
+    }
+
+    pub fn inspect(&self, token: &Token) -> Inspection {
+        self.inspector.inspect(&self.trust, token)
+    }
+
+    pub async fn verify(&self, token: &str) -> TokenReport {
+        self.inspector.verify(&self.trust, token).await
+    }
+
+    pub fn policy(&self) -> &Arc<Policy> {
+        &self.trust.policy
+    }
+
+    pub fn kid_age_secs(&self, report: &TokenReport) -> Option<u64> {
+        self.trust.kid_age_secs(report)
+    }
 }

@@ -76,11 +76,11 @@ fn load(args: &RunArgs) -> Result<Settings, ConfigError> {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let settings = load(&args)?;
-    authlens::telemetry::logging::init(&settings.log_level, settings.log_format);
+    authlens::telemetry::logging::init(&settings.live.log_level, settings.fixed.log_format);
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if settings.workers > 0 {
-        runtime.worker_threads(settings.workers);
+    if settings.fixed.workers > 0 {
+        runtime.worker_threads(settings.fixed.workers);
     }
     let runtime = runtime
         .enable_all()
@@ -113,7 +113,7 @@ fn explain(config: Option<std::path::PathBuf>, token: Option<String>) -> anyhow:
     authlens::telemetry::logging::init("error", authlens::config::LogFormat::Plain);
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let explanation = runtime.block_on(authlens::explain::explain(settings.policy, &token))?;
+    let explanation = runtime.block_on(authlens::explain::explain(settings.live.policy, &token))?;
     print!("{}", explanation.text);
     Ok(explanation.valid)
 }

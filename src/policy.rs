@@ -5,7 +5,6 @@ mod routes;
 
 pub use routes::{PathMatch, RouteId, RoutePolicy, Routes, UNMATCHED};
 
-use crate::config::ScopeMatch;
 use http::Uri;
 use jsonwebtoken::Algorithm;
 use std::time::Duration;
@@ -40,7 +39,7 @@ pub struct IssuerPolicy {
     pub ca_file: Option<std::path::PathBuf>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum JwksSource {
     Uri(Uri),
     /// RFC 8414 metadata first, then OpenID Connect discovery.
@@ -70,4 +69,13 @@ pub struct ScopeRule {
     pub required: Vec<String>,
     pub matching: ScopeMatch,
     pub claim: String,
+}
+
+/// Whether a route needs every listed scope or any one of them.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeMatch {
+    #[default]
+    All,
+    Any,
 }

@@ -1,71 +1,35 @@
-//! The data path: accept, gather request facts, start token inspection, forward upstream,
-//! then hand the exchange's ending to `classify` and one event.
+//! The data path: accept a connection, run each exchange through its phases (`phase`) with the
+//! mode's watch, forward upstream, and stream the answer back. Modes plug in; the data path
+//! never decides anything about tokens itself.
 
+mod accept;
+mod answer;
 mod body;
-mod client;
-mod errors;
 mod handler;
 mod headers;
 mod listener;
-mod record;
-mod request_body;
+pub mod phase;
 mod tap;
 mod upgrade;
 
-pub use client::ClientError;
-pub use client::{Resolver, UpstreamClient, build_client};
-pub(crate) use client::{UpstreamConnector, connector};
-pub(crate) use errors::transport_failure;
+pub use accept::{Accept, Connection};
 pub use listener::{ServeOptions, serve};
+pub use tap::Observer;
 
-use crate::config::UpstreamSettings;
-use crate::cors::Preflights;
-use crate::inspect::Inspector;
-use crate::metrics::Metrics;
-use crate::policy::Policy;
+use crate::generation::Generations;
+use crate::upstream::{Protocol, UpstreamClient};
+use phase::{Mode, Watch};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
-/// What every request handler shares. Built once at start.
-pub struct Shared {
-    pub policy: Arc<Policy>,
-    pub metrics: Arc<Metrics>,
-    pub inspector: Arc<Inspector>,
-    pub client: UpstreamClient,
-    pub upstream: UpstreamSettings,
-    pub access_log: bool,
-    pub diagnostic_header: bool,
-    pub history: HistoryState,
-}
+/// The request body as the upstream client sends it: the client's bytes, untouched, with the
+/// mode's observer (if any) watching them pass.
+pub type RequestBody<M> = tap::Tapped<Option<<<M as Mode>::Watch as Watch>::RequestBody>>;
 
-/// The running memory that some rules need (see `facts::History`).
-pub struct HistoryState {
-    route_cors_on_success: Vec<AtomicBool>,
-    upstream_accepted_a_token: AtomicBool,
-    pub preflights: Preflights,
-}
-
-impl HistoryState {
-    pub fn new(policy: &Policy) -> Self {
-        HistoryState {
-            route_cors_on_success: (0..policy.routes.len_with_unmatched())
-                .map(|_| AtomicBool::new(false))
-                .collect(),
-            upstream_accepted_a_token: AtomicBool::new(false),
-            preflights: Preflights::new(policy.preflight_window),
-        }
-    }
-}
-
-/// Counts preflights the browser never followed with their request (see `cors::Preflights`).
-pub async fn sweep_preflights(shared: Arc<Shared>) {
-    let period = (shared.history.preflights.window() / 2).max(Duration::from_millis(50));
-    let mut tick = tokio::time::interval(period);
-    loop {
-        tick.tick().await;
-        for route in shared.history.preflights.sweep(std::time::Instant::now()) {
-            shared.metrics.cors_preflight_unfollowed(route);
-        }
-    }
+/// What every exchange shares: the generations, the mode, and the upstream client (whose pool
+/// outlives generations).
+pub struct Shared<M: Mode> {
+    pub generations: Arc<Generations>,
+    pub mode: M,
+    pub client: UpstreamClient<RequestBody<M>>,
+    pub protocol: Protocol,
 }

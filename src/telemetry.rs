@@ -1,4 +1,5 @@
-//! Logging set-up and the W3C trace context.
+//! Telemetry: the metrics registry, the events that log and count together, and log set-up.
 
+pub mod events;
 pub mod logging;
-pub mod trace_context;
+pub mod metrics;

@@ -9,13 +9,13 @@
 mod interop;
 
 use authlens::cause::{Cause, Detail};
-use authlens::challenge::catalogue::Named;
-use authlens::challenge::{cause_from_words, words};
 use authlens::classify::{Exchange, classify};
-use authlens::config::ScopeMatch;
+use authlens::evidence::challenge::catalogue::Named;
+use authlens::evidence::challenge::{cause_from_words, words};
+use authlens::evidence::token::{ClaimFacts, Fingerprint, ScopeClaim, TokenReport, Verdict};
 use authlens::facts::{History, Outcome, RequestFacts, ResponseFacts};
+use authlens::policy::ScopeMatch;
 use authlens::policy::{PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
-use authlens::token::{ClaimFacts, Fingerprint, ScopeClaim, TokenReport, Verdict};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use interop::express::{ROWS, claims, now, start};
 use interop::{Answer, Signer, get};
@@ -175,7 +175,7 @@ async fn express_oauth2_jwt_bearer_401_words_reach_the_catalogue() {
     let mut wrong = Vec::new();
     for (what, token, want) in rows {
         let answer = get(node.addr, "/files", token.as_deref()).await;
-        let w = words(&response_facts(&answer));
+        let w = words(&response_facts(&answer).answer());
         let got = cause_from_words(&w);
         // auth() failures carry two challenges in one header: Bearer (with the error), DPoP.
         let both = w

@@ -8,7 +8,7 @@
 mod interop;
 mod support;
 
-use authlens::token::Fingerprint;
+use authlens::evidence::token::Fingerprint;
 use http::Request;
 use http_body_util::Full;
 use interop::Signer;

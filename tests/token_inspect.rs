@@ -6,11 +6,11 @@ mod token_kit;
 
 use authlens::cause::{Cause, Detail};
 use authlens::classify::{Exchange, classify};
+use authlens::evidence::token::{TokenReport, Verdict, extract};
 use authlens::facts::{History, Outcome, ResponseFacts};
-use authlens::inspect::{Inspection, Inspector, InspectorOptions};
-use authlens::metrics::Metrics;
+use authlens::inspect::{Inspection, InspectorOptions, Standalone};
 use authlens::policy::{IssuerPolicy, JwksSource, Policy};
-use authlens::token::{TokenReport, Verdict, extract};
+use authlens::telemetry::metrics::Metrics;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use jsonwebtoken::Algorithm;
 use serde_json::json;
@@ -36,20 +36,20 @@ fn issuer(idp: &Idp, jwks: JwksSource, algorithms: &[Algorithm]) -> IssuerPolicy
     }
 }
 
-fn start(is: IssuerPolicy) -> (Arc<Inspector>, Arc<Metrics>) {
+fn start(is: IssuerPolicy) -> (Standalone, Arc<Metrics>) {
     let policy = Arc::new(Policy {
         issuers: vec![is],
         ..Policy::empty()
     });
-    let metrics = Arc::new(Metrics::new(&policy).expect("metrics"));
+    let metrics = Arc::new(Metrics::new().expect("metrics"));
     let opts = InspectorOptions {
         cache_entries: 100,
         key_wait: Duration::from_secs(3),
     };
-    (Inspector::start(policy, metrics.clone(), opts), metrics)
+    (Standalone::start(policy, metrics.clone(), opts), metrics)
 }
 
-async fn inspect(inspector: &Arc<Inspector>, token: &str) -> (bool, Arc<TokenReport>) {
+async fn inspect(inspector: &Standalone, token: &str) -> (bool, Arc<TokenReport>) {
     let mut headers = HeaderMap::new();
     let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
     headers.insert("authorization", value);
@@ -71,7 +71,7 @@ fn verdict_cause(r: &TokenReport) -> Option<(Cause, Detail)> {
 }
 
 /// `classify` of a plain 401 with a challenge for this report.
-fn classify_401(inspector: &Inspector, report: &TokenReport) -> authlens::classify::Failure {
+fn classify_401(inspector: &Standalone, report: &TokenReport) -> authlens::classify::Failure {
     let mut headers = HeaderMap::new();
     headers.insert(
         "www-authenticate",

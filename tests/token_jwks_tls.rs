@@ -3,10 +3,10 @@
 mod support;
 mod token_kit;
 
-use authlens::inspect::{Inspector, InspectorOptions};
-use authlens::metrics::Metrics;
+use authlens::evidence::token::Verdict;
+use authlens::inspect::{InspectorOptions, Standalone};
 use authlens::policy::{IssuerPolicy, JwksSource, Policy};
-use authlens::token::Verdict;
+use authlens::telemetry::metrics::Metrics;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -105,8 +105,8 @@ async fn https_keys_need_the_configured_ca() {
         (None, Verdict::Unverified, "network_error"),
     ] {
         let policy = Arc::new(policy(&base, ca));
-        let metrics = Arc::new(Metrics::new(&policy).expect("metrics"));
-        let inspector = Inspector::start(policy, metrics.clone(), InspectorOptions::default());
+        let metrics = Arc::new(Metrics::new().expect("metrics"));
+        let inspector = Standalone::start(policy, metrics.clone(), InspectorOptions::default());
         let report = tokio::time::timeout(Duration::from_secs(10), inspector.verify(&token))
             .await
             .expect("in time");

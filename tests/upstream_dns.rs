@@ -4,7 +4,7 @@
 mod support;
 
 use authlens::config::{Overrides, load_str};
-use authlens::proxy::Resolver;
+use authlens::upstream::Resolver;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock};

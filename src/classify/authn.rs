@@ -7,9 +7,9 @@ mod hints;
 
 use super::{Exchange, Expected, Failure};
 use crate::cause::{Cause, Confidence, Detail};
-use crate::challenge::UpstreamWords;
+use crate::evidence::challenge::UpstreamWords;
+use crate::evidence::token::{Check, Presented, TokenReport, Verdict};
 use crate::facts::ResponseFacts;
-use crate::token::{Check, Presented, TokenReport, Verdict};
 use std::time::UNIX_EPOCH;
 
 /// A key-not-found answer for a `kid` authlens first saw less than this long ago is put down
@@ -39,7 +39,9 @@ pub(super) fn classify(x: &Exchange<'_>, resp: &ResponseFacts, words: &UpstreamW
             "the request carries the token more than once (repeated Authorization header, or header plus \
              access_token parameter): send it only in the Authorization header",
         ),
-        Presented::Bearer(_) => decide(x, resp, crate::challenge::cause_from_words(words)),
+        Presented::Bearer(_) => {
+            decide(x, resp, crate::evidence::challenge::cause_from_words(words))
+        }
     }
 }
 

@@ -5,10 +5,10 @@ mod scopes;
 
 use super::{Exchange, Expected, Failure};
 use crate::cause::{Category, Cause, Confidence, Detail};
-use crate::challenge::{UpstreamWords, cause_from_words, clean};
-use crate::config::ScopeMatch;
+use crate::evidence::challenge::{UpstreamWords, cause_from_words, clean};
+use crate::evidence::token::{Check, Verdict};
 use crate::facts::ResponseFacts;
-use crate::token::{Check, Verdict};
+use crate::policy::ScopeMatch;
 use scopes::{Diagnosis, Need};
 
 /// Longest client-supplied value (a scope, a claim name) quoted in a hint.

@@ -6,8 +6,9 @@
 
 use super::{Exchange, Expected, Failure};
 use crate::cause::{Cause, Confidence, Detail};
-use crate::cors::{self, Credentials, Problem};
-use crate::facts::{CorsHeaders, Preflight, ResponseFacts};
+use crate::evidence::cors::{self, Credentials, Problem};
+use crate::evidence::cors::{CorsHeaders, Preflight};
+use crate::facts::ResponseFacts;
 use http::HeaderValue;
 
 /// `auth` is the auth failure of the same response, if any: a preflight rejected by the auth

@@ -3,8 +3,8 @@
 
 use super::Exchange;
 use crate::cause::Finding;
+use crate::evidence::token::{Presented, Verdict};
 use crate::facts::ResponseFacts;
-use crate::token::{Presented, Verdict};
 
 pub(super) fn of(x: &Exchange<'_>, resp: &ResponseFacts) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -1,9 +1,9 @@
 //! Table tests for `classify`. Each row is one exchange and the verdict it must get.
 
 use super::*;
+use crate::evidence::token::Presented;
 use crate::facts::{Outcome, RequestFacts, ResponseFacts, TransportError};
 use crate::policy::{Policy, RouteId};
-use crate::token::Presented;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
 pub(crate) fn request(credentials: Presented) -> RequestFacts {
@@ -93,7 +93,7 @@ fn missing_token_on_401_and_success_is_quiet() {
 
 #[test]
 fn a_preflight_without_token_on_a_protected_route_is_no_finding() {
-    use crate::config::ScopeMatch;
+    use crate::policy::ScopeMatch;
     use crate::policy::{PathMatch, RoutePolicy, Routes, ScopeRule};
     let mut policy = Policy::empty();
     policy.routes = Routes::new(vec![RoutePolicy {
@@ -128,7 +128,7 @@ fn a_preflight_without_token_on_a_protected_route_is_no_finding() {
         [crate::cause::Finding::UnprotectedRoute]
     );
     req.method = Method::OPTIONS;
-    req.preflight = Some(crate::facts::Preflight {
+    req.preflight = Some(crate::evidence::cors::Preflight {
         method: HeaderValue::from_static("GET"),
         headers: None,
     });

@@ -128,6 +128,51 @@ pub(super) fn server_error(resp: &ResponseFacts) -> Option<Failure> {
     })
 }
 
+/// The `result` label of `authlens_health_checks_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthResult {
+    Ok,
+    Status,
+    NotFound,
+    Timeout,
+    Refused,
+    Error,
+}
+
+impl HealthResult {
+    pub const ALL: &'static [HealthResult] = &[
+        HealthResult::Ok,
+        HealthResult::Status,
+        HealthResult::NotFound,
+        HealthResult::Timeout,
+        HealthResult::Refused,
+        HealthResult::Error,
+    ];
+
+    /// The result a probe's verdict is counted under.
+    pub fn of(failure: Option<&Failure>) -> Self {
+        match failure.map(|f| f.detail) {
+            None => HealthResult::Ok,
+            Some(Detail::Status) => HealthResult::Status,
+            Some(Detail::NotFound) => HealthResult::NotFound,
+            Some(Detail::Timeout) => HealthResult::Timeout,
+            Some(Detail::Refused) => HealthResult::Refused,
+            Some(_) => HealthResult::Error,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HealthResult::Ok => "ok",
+            HealthResult::Status => "status",
+            HealthResult::NotFound => "not_found",
+            HealthResult::Timeout => "timeout",
+            HealthResult::Refused => "refused",
+            HealthResult::Error => "error",
+        }
+    }
+}
+
 /// The verdict on one health probe of `path`: `None` when the upstream answered 2xx.
 pub fn health(path: &str, outcome: Result<StatusCode, TransportError>) -> Option<Failure> {
     let (detail, hint) = match outcome {

@@ -1,6 +1,7 @@
 //! The configuration file's shape (CONTRACT §6). Every struct refuses unknown keys.
 
 use super::Duration;
+use crate::policy::ScopeMatch;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::path::PathBuf;
@@ -181,14 +182,6 @@ pub struct Route {
     /// Whether the API is expected to reject requests without a valid token here.
     #[serde(default = "defaults::enabled")]
     pub protected: bool,
-}
-
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ScopeMatch {
-    #[default]
-    All,
-    Any,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,14 +14,17 @@ fn minimal_config_loads_with_defaults() {
         &Overrides::default(),
     )
     .unwrap();
-    assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-    assert_eq!(s.admin_listen.to_string(), "127.0.0.1:9901");
+    assert_eq!(s.fixed.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.fixed.admin_listen.to_string(), "127.0.0.1:9901");
     assert_eq!(
-        s.upstream.connect_timeout,
+        s.fixed.connector.connect_timeout,
         std::time::Duration::from_secs(2)
     );
-    assert_eq!(s.upstream.health.as_ref().unwrap().path, "/health");
-    assert_eq!(s.policy.routes.labels().collect::<Vec<_>>(), ["unmatched"]);
+    assert_eq!(s.fixed.health.as_ref().unwrap().path, "/health");
+    assert_eq!(
+        s.live.policy.routes.labels().collect::<Vec<_>>(),
+        ["unmatched"]
+    );
 }
 
 #[test]
@@ -32,8 +35,8 @@ fn flags_override_and_no_file_is_fine() {
         ..Default::default()
     };
     let s = load_str("", &o).unwrap();
-    assert_eq!(s.upstream.uri.to_string(), "http://127.0.0.1:9/");
-    assert_eq!(s.listen.port(), 0);
+    assert_eq!(s.live.upstream.uri.to_string(), "http://127.0.0.1:9/");
+    assert_eq!(s.fixed.listen.port(), 0);
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Turns a parsed `Config` into runtime `Settings`, collecting every problem on the way so the
 //! operator sees all mistakes at once.
 
-use super::load::Problem;
 use super::model::{Config, Located, LogFormat};
+use super::problem::Problem;
 use crate::policy::{IssuerPolicy, JwksSource, PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
 use http::{Method, Uri};
 use jsonwebtoken::Algorithm;
@@ -12,33 +12,53 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Everything the running sidecar needs, validated.
+/// Everything the running sidecar needs, validated: what is fixed for the life of the process,
+/// and what a reload may change.
 #[derive(Debug)]
 pub struct Settings {
+    pub fixed: Fixed,
+    pub live: Live,
+}
+
+/// Settings read once at start: sockets, runtime, limits, and what durable state is sized by.
+#[derive(Debug)]
+pub struct Fixed {
     pub listen: SocketAddr,
     pub admin_listen: SocketAddr,
     pub workers: usize,
     pub drain_timeout: Duration,
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
-    pub diagnostic_header: bool,
+    pub log_format: LogFormat,
+    /// Bound of the verified-token cache.
+    pub token_cache_entries: usize,
+    /// How the upstream client connects; its pool lives as long as the process.
+    pub connector: ConnectorSettings,
+    pub health: Option<HealthSettings>,
+}
+
+/// Settings a reload may change; one `Generation` is built from each.
+#[derive(Debug)]
+pub struct Live {
     pub upstream: UpstreamSettings,
     pub policy: Policy,
     pub log_level: String,
-    pub log_format: LogFormat,
     pub access_log: bool,
-    /// Bound of the verified-token cache.
-    pub token_cache_entries: usize,
+    pub diagnostic_header: bool,
 }
 
+/// Where requests go and how long the upstream may take to answer.
 #[derive(Debug, Clone)]
 pub struct UpstreamSettings {
     pub uri: Uri,
-    pub connect_timeout: Duration,
     pub response_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectorSettings {
+    pub connect_timeout: Duration,
     pub idle_timeout: Duration,
     pub ca_file: Option<PathBuf>,
-    pub health: Option<HealthSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,14 +159,18 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                     format!("{} is not a readable file", ca.value.display()),
                 );
             }
-            Some(UpstreamSettings {
-                uri,
-                connect_timeout: up.connect_timeout.get(),
-                response_timeout: up.response_timeout.get(),
-                idle_timeout: up.idle_timeout.get(),
-                ca_file: up.ca_file.as_ref().map(|f| f.value.clone()),
+            Some((
+                UpstreamSettings {
+                    uri,
+                    response_timeout: up.response_timeout.get(),
+                },
+                ConnectorSettings {
+                    connect_timeout: up.connect_timeout.get(),
+                    idle_timeout: up.idle_timeout.get(),
+                    ca_file: up.ca_file.as_ref().map(|f| f.value.clone()),
+                },
                 health,
-            })
+            ))
         }
     };
 
@@ -182,16 +206,22 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
     if !p.0.is_empty() {
         return Err(p.0);
     }
-    let Some(upstream) = upstream else {
+    let Some((upstream, connector, health)) = upstream else {
         unreachable!("a missing upstream is a problem above")
     };
-    Ok(Settings {
+    let fixed = Fixed {
         listen,
         admin_listen,
         workers: c.workers,
         drain_timeout: c.drain_timeout.get(),
         header_read_timeout: c.downstream.header_read_timeout.get(),
         max_header_bytes: c.downstream.max_header_bytes,
+        log_format: c.log.format,
+        token_cache_entries: c.auth.token_cache_entries,
+        connector,
+        health,
+    };
+    let live = Live {
         diagnostic_header: c.downstream.diagnostic_header,
         upstream,
         policy: Policy {
@@ -215,10 +245,9 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
             preflight_window: c.cors.preflight_window.get(),
         },
         log_level: c.log.level.clone(),
-        log_format: c.log.format,
         access_log: c.log.access_log,
-        token_cache_entries: c.auth.token_cache_entries,
-    })
+    };
+    Ok(Settings { fixed, live })
 }
 
 const KNOWN_CLAIMS: &[&str] = &[

@@ -1,30 +1,12 @@
 //! Facts about the inbound request, taken from its head without copying more than a few
 //! reference-counted header values.
 
-use crate::policy::RouteId;
-use crate::telemetry::trace_context::TraceContext;
-use crate::token::Presented;
-use http::{HeaderValue, Method, Uri};
+use crate::evidence::cors::Preflight;
+use crate::evidence::token::{Presented, extract};
+use crate::facts::trace_context::{TraceContext, request_id};
+use crate::policy::{RouteId, Routes};
+use http::{HeaderValue, Method, Request, Uri, header};
 use std::net::SocketAddr;
-
-/// The fixed method label set (CONTRACT §1.4); anything else is `_OTHER`.
-pub const METHOD_LABELS: &[&str] = &[
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
-];
-
-pub fn method_label(m: &Method) -> usize {
-    METHOD_LABELS[..9]
-        .iter()
-        .position(|l| *l == m.as_str())
-        .unwrap_or(9)
-}
-
-/// A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`.
-#[derive(Debug, Clone)]
-pub struct Preflight {
-    pub method: HeaderValue,
-    pub headers: Option<HeaderValue>,
-}
 
 #[derive(Debug)]
 pub struct RequestFacts {
@@ -47,6 +29,35 @@ pub struct RequestFacts {
 }
 
 impl RequestFacts {
+    /// Facts from a request head as it arrived, before anything is forwarded.
+    pub fn from_head<B>(req: &Request<B>, routes: &Routes, client: SocketAddr) -> Self {
+        let h = req.headers();
+        let trace = TraceContext::from_header(h.get("traceparent"));
+        let origin = h.get(header::ORIGIN).cloned();
+        let preflight = (req.method() == Method::OPTIONS && origin.is_some())
+            .then(|| h.get(header::ACCESS_CONTROL_REQUEST_METHOD))
+            .flatten()
+            .map(|m| Preflight {
+                method: m.clone(),
+                headers: h.get(header::ACCESS_CONTROL_REQUEST_HEADERS).cloned(),
+            });
+        RequestFacts {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            route: routes.find(req.method(), req.uri().path()),
+            client,
+            user_agent: h.get(header::USER_AGENT).cloned(),
+            origin,
+            host: host_of(req),
+            preflight,
+            fetch_mode: h.get("sec-fetch-mode").cloned(),
+            cookie_present: h.contains_key(header::COOKIE),
+            credentials: extract(h, req.uri()),
+            request_id: request_id(h.get("x-request-id"), &trace),
+            trace,
+        }
+    }
+
     /// Facts for a request that did not come over the wire (`explain`, tests, benchmarks): a
     /// GET from loopback carrying `headers`, with nothing browser-specific.
     pub fn offline(uri: Uri, headers: &http::HeaderMap, route: RouteId) -> Self {
@@ -61,8 +72,8 @@ impl RequestFacts {
             preflight: None,
             fetch_mode: None,
             cookie_present: false,
-            credentials: crate::token::extract(headers, &uri),
-            request_id: crate::telemetry::trace_context::request_id(None, &trace),
+            credentials: extract(headers, &uri),
+            request_id: request_id(None, &trace),
             trace,
             uri,
         }
@@ -71,4 +82,13 @@ impl RequestFacts {
     pub fn path(&self) -> &str {
         self.uri.path()
     }
+}
+
+/// The client's view of the host: `Host`, or the h2 `:authority`.
+fn host_of<B>(req: &Request<B>) -> Option<HeaderValue> {
+    req.headers().get(header::HOST).cloned().or_else(|| {
+        req.uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    })
 }

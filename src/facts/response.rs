@@ -1,17 +1,10 @@
 //! Facts about the upstream's response head (and, for small error responses, its body).
 
+use crate::evidence::challenge::Answer;
+use crate::evidence::cors::CorsHeaders;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use std::time::SystemTime;
-
-/// The CORS response headers, copied only when the request carried an `Origin`.
-#[derive(Debug, Default, Clone)]
-pub struct CorsHeaders {
-    pub allow_origin: Vec<HeaderValue>,
-    pub allow_credentials: Option<HeaderValue>,
-    pub allow_methods: Vec<HeaderValue>,
-    pub allow_headers: Vec<HeaderValue>,
-}
 
 #[derive(Debug)]
 pub struct ResponseFacts {
@@ -60,6 +53,15 @@ impl ResponseFacts {
                 .flatten(),
             cors,
             body: None,
+        }
+    }
+
+    /// The parts of the answer that carry the upstream's words.
+    pub fn answer(&self) -> Answer<'_> {
+        Answer {
+            www_authenticate: &self.www_authenticate,
+            content_type: self.content_type.as_ref(),
+            body: self.body.as_deref(),
         }
     }
 }

@@ -33,7 +33,32 @@ pub enum TransportError {
     Other,
 }
 
+/// Who made the exchange fail, as pingora's error sources say it: the category of a cause is
+/// part of the contract, the party at fault is a fact of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The client went away or sent what no server accepts.
+    Client,
+    /// The upstream, or the network between authlens and it.
+    Upstream,
+}
+
 impl TransportError {
+    pub fn fault(self) -> Fault {
+        match self {
+            TransportError::ClientAborted => Fault::Client,
+            _ => Fault::Upstream,
+        }
+    }
+
+    /// Whether the upstream leg got far enough for its time to count as upstream latency.
+    pub fn reached_upstream(self) -> bool {
+        !matches!(
+            self,
+            TransportError::ConnectTimeout | TransportError::Refused { .. }
+        )
+    }
+
     /// The cause this error is classified as; the synthetic 502/504 body names the same one.
     pub fn cause(self) -> Cause {
         match self {

@@ -109,7 +109,7 @@ impl PathMatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ScopeMatch;
+    use crate::policy::ScopeMatch;
 
     fn route(name: &str, path: PathMatch, methods: &[Method]) -> RoutePolicy {
         RoutePolicy {

@@ -1,62 +1,86 @@
-//! The upstream's response body, streamed to the client frame by frame. It keeps the first
-//! bytes of small error bodies for the classifier and finishes the exchange's record when the
-//! stream ends, breaks, or is dropped.
+//! The watch of an exchange, carried from the request head to the end of the response body:
+//! a guard that ends it as `ClientGone` if the handler is dropped, and the response body that
+//! streams to the client frame by frame while the watch sees phases 5 and 6.
 
-use super::record::{Ending, Record};
+use super::phase::{Ending, Watch};
 use super::tap::{Observer, Tapped};
-use bytes::{Bytes, BytesMut};
-use http_body::Body;
-use hyper::body::Incoming;
+use bytes::Bytes;
 
-/// Enough for any middleware's JSON error; larger bodies are not error messages.
-pub const CAPTURE_LIMIT: usize = 4096;
+/// Holds the watch until the response body takes it; dropped unfinished, the client left.
+pub struct Guard<W: Watch>(Option<W>);
 
-pub type ObservedBody = Tapped<ResponseWatch>;
+impl<W: Watch> Guard<W> {
+    pub fn new(watch: W) -> Self {
+        Guard(Some(watch))
+    }
 
-pub struct ResponseWatch {
-    record: Option<Record>,
-    /// Present while the body is still worth keeping.
-    capture: Option<BytesMut>,
-}
+    pub fn get_mut(&mut self) -> &mut W {
+        self.0.as_mut().expect("present until taken")
+    }
 
-pub fn observed(inner: Incoming, record: Record, capture: bool) -> ObservedBody {
-    let small = inner
-        .size_hint()
-        .upper()
-        .is_none_or(|n| n <= CAPTURE_LIMIT as u64);
-    let watch = ResponseWatch {
-        record: Some(record),
-        capture: (capture && small).then(BytesMut::new),
-    };
-    Tapped::new(inner, watch)
-}
+    pub fn get(&self) -> &W {
+        self.0.as_ref().expect("present until taken")
+    }
 
-impl ResponseWatch {
-    fn finish(&mut self, ending: Ending) {
-        if let Some(record) = self.record.take() {
-            record.finish(ending);
+    pub fn end(mut self, ending: Ending) {
+        if let Some(w) = self.0.take() {
+            w.end(ending);
         }
     }
 
-    fn complete(&mut self) {
-        let body = self.capture.take().map(BytesMut::freeze);
-        self.finish(Ending::Complete { body });
+    fn take(mut self) -> Option<W> {
+        self.0.take()
     }
 }
 
-impl Observer for ResponseWatch {
+impl<W: Watch> Drop for Guard<W> {
+    fn drop(&mut self) {
+        if let Some(w) = self.0.take() {
+            w.end(Ending::ClientGone);
+        }
+    }
+}
+
+/// The upstream's response body with the watch riding along.
+pub type ResponseBody<W> = Tapped<ResponseWatch<W>>;
+
+pub struct ResponseWatch<W: Watch> {
+    watch: Option<W>,
+    /// The head asked for the body's chunks.
+    chunks: bool,
+}
+
+pub fn response_body<W: Watch>(
+    inner: hyper::body::Incoming,
+    guard: Guard<W>,
+    chunks: bool,
+) -> ResponseBody<W> {
+    Tapped::new(
+        inner,
+        ResponseWatch {
+            watch: guard.take(),
+            chunks,
+        },
+    )
+}
+
+impl<W: Watch> ResponseWatch<W> {
+    fn finish(&mut self, ending: Ending) {
+        if let Some(w) = self.watch.take() {
+            w.end(ending);
+        }
+    }
+}
+
+impl<W: Watch> Observer for ResponseWatch<W> {
     fn data(&mut self, data: &Bytes) {
-        if let Some(buf) = &mut self.capture {
-            if buf.len() + data.len() <= CAPTURE_LIMIT {
-                buf.extend_from_slice(data);
-            } else {
-                self.capture = None;
-            }
+        if let (true, Some(w)) = (self.chunks, &mut self.watch) {
+            w.response_chunk(data);
         }
     }
 
     fn end(&mut self) {
-        self.complete();
+        self.finish(Ending::Complete);
     }
 
     fn broke(&mut self) {
@@ -65,10 +89,10 @@ impl Observer for ResponseWatch {
 
     fn dropped(&mut self, ended: bool) {
         // An empty body may never be polled (HEAD, 204, 304): that is a complete exchange.
-        if ended {
-            self.complete();
+        self.finish(if ended {
+            Ending::Complete
         } else {
-            self.finish(Ending::ClientGone);
-        }
+            Ending::ClientGone
+        });
     }
 }

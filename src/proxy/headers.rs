@@ -1,11 +1,11 @@
 //! Header handling for a transparent hop: drop hop-by-hop fields (RFC 9110 §7.6.1, including
 //! those named in `Connection`), add the forwarding headers, and leave everything else alone.
 
+use super::accept::Connection;
 use crate::facts::RequestFacts;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::{PathAndQuery, Uri};
 use http::{Request, Version};
-use std::net::SocketAddr;
 
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -66,8 +66,15 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
     }
 }
 
-/// Turns the inbound request into the upstream one, in place.
-pub fn prepare<B>(req: &mut Request<B>, upstream: &Uri, facts: &RequestFacts, client: SocketAddr) {
+/// Turns the inbound request into the upstream one, in place. `version` is what the upstream
+/// connection speaks; the forwarding headers say what the client's connection really was.
+pub fn prepare<B>(
+    req: &mut Request<B>,
+    upstream: &Uri,
+    facts: &RequestFacts,
+    conn: &Connection,
+    version: Version,
+) {
     let upgrade = is_upgrade(req.headers());
     let authority = req.uri().authority().cloned();
     let path = req
@@ -81,12 +88,13 @@ pub fn prepare<B>(req: &mut Request<B>, upstream: &Uri, facts: &RequestFacts, cl
         *req.uri_mut() = uri;
     }
     let from_h2 = req.version() == Version::HTTP_2;
-    *req.version_mut() = Version::HTTP_11;
+    *req.version_mut() = version;
 
     let headers = req.headers_mut();
     strip_hop_by_hop(headers, upgrade);
     // HTTP/2 carries the host as `:authority`; an HTTP/1.1 upstream needs it as `Host`.
     if from_h2
+        && version == Version::HTTP_11
         && !headers.contains_key(header::HOST)
         && let Some(a) = authority
             .as_ref()
@@ -94,7 +102,7 @@ pub fn prepare<B>(req: &mut Request<B>, upstream: &Uri, facts: &RequestFacts, cl
     {
         headers.insert(header::HOST, a);
     }
-    let ip = client.ip().to_string();
+    let ip = conn.peer.ip().to_string();
     let xff = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
         Some(prev) => format!("{prev}, {ip}"),
         None => ip,
@@ -102,10 +110,12 @@ pub fn prepare<B>(req: &mut Request<B>, upstream: &Uri, facts: &RequestFacts, cl
     if let Ok(v) = HeaderValue::from_str(&xff) {
         headers.insert(X_FORWARDED_FOR.clone(), v);
     }
-    // An outer proxy knows the original scheme and host better than this hop does. authlens's
-    // own listener is plain TCP (TLS ends before it in a sidecar), so its hop is http.
+    // An outer proxy knows the original scheme and host better than this hop does.
     if !headers.contains_key(&X_FORWARDED_PROTO) {
-        headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
+        headers.insert(
+            X_FORWARDED_PROTO.clone(),
+            HeaderValue::from_static(conn.scheme()),
+        );
     }
     if !headers.contains_key(&X_FORWARDED_HOST)
         && let Some(host) = facts.host.clone()
@@ -114,13 +124,4 @@ pub fn prepare<B>(req: &mut Request<B>, upstream: &Uri, facts: &RequestFacts, cl
     }
     headers.insert(TRACEPARENT.clone(), facts.trace.to_header());
     headers.insert(X_REQUEST_ID.clone(), facts.request_id.clone());
-}
-
-/// The client's view of the host: `Host`, or the h2 `:authority`.
-pub fn host_of<B>(req: &Request<B>) -> Option<HeaderValue> {
-    req.headers().get(header::HOST).cloned().or_else(|| {
-        req.uri()
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-    })
 }

@@ -1,8 +1,11 @@
 //! The client-facing listener: HTTP/1.1 and h2c (prior knowledge) on one port, a header-read
-//! timeout against slowloris, and a graceful drain on shutdown.
+//! timeout against slowloris, and a graceful drain on shutdown. It serves any stream an
+//! `Accept` hands it.
 
 use super::Shared;
+use super::accept::Accept;
 use super::handler::handle;
+use super::phase::Mode;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -10,7 +13,6 @@ use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 pub struct ServeOptions {
     pub header_read_timeout: Duration,
@@ -20,9 +22,9 @@ pub struct ServeOptions {
 
 /// Serves until `shutdown` resolves, then stops accepting and waits up to the drain deadline
 /// for in-flight exchanges. Returns whether every connection finished in time.
-pub async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
+pub async fn serve<A: Accept, M: Mode>(
+    mut listener: A,
+    shared: Arc<Shared<M>>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> bool {
@@ -39,7 +41,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, client) = match accepted {
+                let (stream, conn) = match accepted {
                     Ok(pair) => pair,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -48,9 +50,8 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
-                let service = service_fn(move |req| handle(shared.clone(), client, req));
+                let service = service_fn(move |req| handle(shared.clone(), conn, req));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {

@@ -1,5 +1,5 @@
-//! A body streamed through unchanged while an observer watches its frames go by. Both the
-//! request body (form tokens) and the response body (error words, the exchange's end) use it.
+//! A body streamed through unchanged while an observer watches its frames go by: phases 2 and
+//! 5 of an exchange (request and response body chunks).
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -17,6 +17,33 @@ pub trait Observer {
     /// The body was dropped; `ended` when nothing was left to send (HEAD, 204, 304).
     fn dropped(&mut self, ended: bool) {
         let _ = ended;
+    }
+}
+
+/// No observer: the body passes untouched.
+impl<O: Observer> Observer for Option<O> {
+    fn data(&mut self, data: &Bytes) {
+        if let Some(o) = self {
+            o.data(data);
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(o) = self {
+            o.end();
+        }
+    }
+
+    fn broke(&mut self) {
+        if let Some(o) = self {
+            o.broke();
+        }
+    }
+
+    fn dropped(&mut self, ended: bool) {
+        if let Some(o) = self {
+            o.dropped(ended);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One sentence per authn cause and detail, naming the expected and actual values.
 
 use crate::cause::{Cause, Detail};
-use crate::token::{Check, TokenReport};
+use crate::evidence::token::{Check, TokenReport};
 use std::time::{Duration, UNIX_EPOCH};
 
 pub(super) fn scheme(detail: Detail) -> &'static str {

@@ -5,10 +5,10 @@ mod join;
 use super::*;
 use crate::classify::tests::request;
 use crate::classify::{Classification, classify as classify_all};
+use crate::evidence::token::test_support::{AUD, ISS, NOW, policy};
+use crate::evidence::token::{ClaimFacts, Fingerprint, HeaderFacts, extract};
 use crate::facts::{History, Outcome};
 use crate::policy::Policy;
-use crate::token::test_support::{AUD, ISS, NOW, policy};
-use crate::token::{ClaimFacts, Fingerprint, HeaderFacts, extract};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use std::time::{Duration, SystemTime};
 

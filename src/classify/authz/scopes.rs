@@ -1,8 +1,8 @@
 //! Why a token's scopes do not satisfy what a route needs: the typical ways people get scopes
 //! wrong (taxonomy §1b), checked in the order of §2.10 rule 4.
 
-use crate::config::ScopeMatch;
-use crate::token::ScopeClaim;
+use crate::evidence::token::ScopeClaim;
+use crate::policy::ScopeMatch;
 
 /// Claims whose value should be one space-separated string (RFC 9068 §2.2.3) …
 const TEXT_CLAIMS: &[&str] = &["scope"];

@@ -4,13 +4,13 @@
 use crate::cause::{Cause, Confidence, Detail};
 use crate::classify::tests::request;
 use crate::classify::{Exchange, classify};
-use crate::config::ScopeMatch;
-use crate::facts::{History, Outcome, ResponseFacts};
-use crate::policy::{PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
-use crate::token::{
+use crate::evidence::token::{
     Check, ClaimFacts, Fingerprint, HeaderFacts, Presented, ScopeClaim, TokenReport, Verdict,
     extract,
 };
+use crate::facts::{History, Outcome, ResponseFacts};
+use crate::policy::ScopeMatch;
+use crate::policy::{PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use std::time::SystemTime;

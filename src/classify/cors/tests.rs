@@ -4,9 +4,10 @@
 use super::super::tests::request;
 use crate::cause::{Category, Cause, Confidence, Detail, known_pairs};
 use crate::classify::{Failure, classify};
-use crate::facts::{History, Outcome, Preflight, RequestFacts, ResponseFacts};
+use crate::evidence::cors::Preflight;
+use crate::evidence::token::Presented;
+use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::policy::Policy;
-use crate::token::Presented;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use std::collections::HashSet;
 use std::time::SystemTime;

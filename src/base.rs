@@ -1,0 +1,7 @@
+//! Small pieces every layer shares and that depend on nothing else in the crate: Unix time,
+//! hex, and the TLS client roots. The bottom layer.
+
+pub mod clock;
+pub mod error;
+pub mod hex;
+pub mod tls;

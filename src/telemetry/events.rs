@@ -1,0 +1,293 @@
+//! One type per event; each `emit` writes the log line and updates the metrics together, so the
+//! two can never disagree.
+
+use crate::base::clock;
+use crate::classify::{Classification, Failure, HealthResult};
+use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
+use crate::facts::RequestFacts;
+use crate::keys::{FetchError, FetchReporter, FetchResult};
+use crate::policy::Policy;
+use crate::telemetry::metrics::{Metrics, RouteMetrics, method_label, status_class};
+use http::StatusCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// The fields every line about one exchange carries, written once: `$level`, then the line's
+/// own fields.
+macro_rules! exchange_line {
+    ($level:ident, $x:expr, $($field:tt)*) => {
+        tracing::$level!(
+            route = $x.policy.routes.label($x.request.route),
+            http.request.method = $x.request.method.as_str(),
+            url.path = bounded($x.request.path()),
+            http.response.status_code = $x.status.map(|s| s.as_u16()),
+            client.address = %$x.request.client.ip(),
+            trace_id = %$x.request.trace.trace_id_hex(),
+            span_id = %$x.request.trace.span_id_hex(),
+            request_id = header_text(&$x.request.request_id),
+            $($field)*
+        )
+    };
+}
+
+/// Claims come from outside: bound what reaches a log line.
+const MAX_FIELD: usize = 256;
+
+fn bounded(s: &str) -> &str {
+    if s.len() <= MAX_FIELD {
+        return s;
+    }
+    let mut end = MAX_FIELD;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn header_text(v: &http::HeaderValue) -> &str {
+    bounded(v.to_str().unwrap_or("<non-ascii>"))
+}
+
+/// The end of one proxied exchange: counted always, logged when it failed or found something
+/// (or for every request with the access log on).
+pub struct Exchange<'a> {
+    pub request: &'a RequestFacts,
+    pub token: Option<&'a TokenReport>,
+    pub status: Option<StatusCode>,
+    pub classification: &'a Classification,
+    pub duration: Duration,
+    pub upstream_duration: Option<Duration>,
+    pub policy: &'a Policy,
+    pub access_log: bool,
+    pub now: SystemTime,
+}
+
+impl Exchange<'_> {
+    pub fn emit(&self, metrics: &RouteMetrics) {
+        let route = self.request.route;
+        metrics.request(
+            route,
+            method_label(&self.request.method),
+            status_class(self.status),
+            self.duration.as_secs_f64(),
+        );
+        if let Some(up) = self.upstream_duration {
+            metrics.upstream_duration(route, up.as_secs_f64());
+        }
+        if let Some(t) = self.token {
+            self.count_token(metrics.global(), t);
+        }
+        let c = self.classification;
+        if let Some(f) = &c.failure {
+            metrics.failure(route, f.cause, f.detail);
+            self.log_failure(f);
+        }
+        for finding in &c.findings {
+            metrics.finding(route, *finding);
+            exchange_line!(
+                warn,
+                self,
+                message = "finding",
+                finding = finding.label(),
+                token.fingerprint = self.token.map(|t| t.fingerprint.to_string()),
+            );
+        }
+        if self.access_log && c.failure.is_none() {
+            exchange_line!(
+                info,
+                self,
+                message = "request",
+                duration_seconds = self.duration.as_secs_f64(),
+            );
+        }
+    }
+
+    fn count_token(&self, metrics: &Metrics, t: &TokenReport) {
+        let now = clock::unix_secs(self.now);
+        match &t.verdict {
+            Verdict::Valid => {
+                if let Some(exp) = t.claims.exp {
+                    metrics
+                        .token_remaining_lifetime
+                        .observe((exp - now).max(0) as f64);
+                }
+            }
+            Verdict::Invalid(check) => {
+                if let Some(skew) = check.skew_secs {
+                    metrics.clock_skew.observe(skew as f64);
+                }
+            }
+            Verdict::Unverified => {}
+        }
+    }
+
+    fn log_failure(&self, f: &Failure) {
+        let r = self.request;
+        let t = self.token;
+        let claims = t.map(|t| &t.claims);
+        let personal = self.policy.log_personal_claims;
+        let words = &self.classification.upstream_words;
+        let secondary = (!f.secondary.is_empty()).then(|| {
+            f.secondary
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        exchange_line!(
+            warn,
+            self,
+            message = "exchange failed",
+            cause = f.cause.label(),
+            category = f.cause.category().label(),
+            detail = f.detail.label(),
+            hint = f.hint.as_str(),
+            confidence = f.confidence.label(),
+            secondary_causes = secondary,
+            user_agent.original = r.user_agent.as_ref().map(header_text),
+            http.request.header.origin = r.origin.as_ref().map(header_text),
+            token.fingerprint = t.map(|t| t.fingerprint.to_string()),
+            token.alg = t.and_then(|t| t.header.alg.as_deref()).map(bounded),
+            token.kid = t.and_then(|t| t.header.kid.as_deref()).map(bounded),
+            token.typ = t.and_then(|t| t.header.typ.as_deref()).map(bounded),
+            token.iss = claims.and_then(|c| c.iss.as_deref()).map(bounded),
+            token.aud = claims
+                .filter(|c| !c.aud.is_empty())
+                .map(|c| bounded(&c.aud.join(" ")).to_string()),
+            token.scope = claims
+                .and_then(|c| c.scopes.first())
+                .map(|(_, s)| scope_text(s)),
+            token.exp = claims.and_then(|c| c.exp),
+            token.nbf = claims.and_then(|c| c.nbf),
+            token.iat = claims.and_then(|c| c.iat),
+            token.client_id = claims.and_then(|c| c.client_id.as_deref()).map(bounded),
+            token.sub = claims
+                .filter(|_| personal)
+                .and_then(|c| c.sub.as_deref())
+                .map(bounded),
+            token.email = claims
+                .filter(|_| personal)
+                .and_then(|c| c.email.as_deref())
+                .map(bounded),
+            token.name = claims
+                .filter(|_| personal)
+                .and_then(|c| c.name.as_deref())
+                .map(bounded),
+            expected.iss = f.expected.iss.as_deref(),
+            expected.aud = f.expected.aud.as_deref(),
+            expected.alg = f.expected.alg.as_deref(),
+            expected.scope = f.expected.scope.as_deref(),
+            expected.origin = f.expected.origin.as_deref(),
+            upstream.www_authenticate = words.www_authenticate.as_deref().map(bounded),
+            upstream.error = words.error.as_deref().map(bounded),
+            upstream.error_description = words.error_description.as_deref().map(bounded),
+        );
+    }
+}
+
+fn scope_text(s: &ScopeClaim) -> String {
+    match s {
+        ScopeClaim::Text(t) => bounded(t).to_string(),
+        ScopeClaim::List(l) => bounded(&l.join(" ")).to_string(),
+    }
+}
+
+/// A key set fetch, successful or not.
+pub struct JwksFetched<'a> {
+    pub issuer: &'a str,
+    pub result: FetchResult,
+    pub keys: usize,
+    /// Why it failed, in authlens's words (never a response body).
+    pub error: Option<&'a FetchError>,
+}
+
+impl JwksFetched<'_> {
+    pub fn emit(&self, metrics: &Metrics) {
+        metrics.jwks_fetch(self.issuer, self.result);
+        if self.result == FetchResult::Ok {
+            metrics.jwks_loaded(self.issuer, self.keys, clock::unix_now_f64());
+            tracing::info!(
+                message = "jwks fetched",
+                issuer = self.issuer,
+                keys = self.keys
+            );
+        } else {
+            tracing::warn!(
+                message = "jwks fetch failed",
+                cause = crate::cause::Cause::JwksFetchFailed.label(),
+                issuer = self.issuer,
+                result = self.result.label(),
+                error = self.error.map(|e| e.to_string()),
+            );
+        }
+    }
+}
+
+/// Key-set fetches reported by `keys` become `JwksFetched` events.
+pub struct KeySetEvents(pub Arc<Metrics>);
+
+impl FetchReporter for KeySetEvents {
+    fn fetched(&self, issuer: &str, outcome: Result<usize, &FetchError>) {
+        let (result, keys, error) = match outcome {
+            Ok(keys) => (FetchResult::Ok, keys, None),
+            Err(e) => (e.result(), 0, Some(e)),
+        };
+        JwksFetched {
+            issuer,
+            result,
+            keys,
+            error,
+        }
+        .emit(&self.0);
+    }
+}
+
+/// One upstream health probe. Logged only when the state changes.
+pub struct HealthProbe<'a> {
+    pub result: HealthResult,
+    pub changed: bool,
+    pub status: Option<u16>,
+    pub failure: Option<&'a Failure>,
+    pub path: &'a str,
+}
+
+impl HealthProbe<'_> {
+    pub fn emit(&self, metrics: &Metrics) {
+        metrics.health_check(self.result);
+        metrics.upstream_up.set(i64::from(self.failure.is_none()));
+        if let Some(f) = self.failure {
+            metrics.failure_unrouted(f.cause, f.detail);
+        }
+        if !self.changed {
+            return;
+        }
+        match self.failure {
+            None => tracing::info!(
+                message = "upstream healthy",
+                url.path = self.path,
+                http.response.status_code = self.status
+            ),
+            Some(f) => tracing::warn!(
+                message = "upstream health check failed",
+                cause = f.cause.label(),
+                category = f.cause.category().label(),
+                detail = f.detail.label(),
+                hint = f.hint.as_str(),
+                confidence = f.confidence.label(),
+                url.path = self.path,
+                http.response.status_code = self.status,
+            ),
+        }
+    }
+}
+
+/// The configuration was loaded (at start: a file that fails validation never gets this far,
+/// and reloading is not supported yet, so `result="error"` stays at 0).
+pub struct ConfigLoaded;
+
+impl ConfigLoaded {
+    pub fn emit(&self, metrics: &Metrics) {
+        metrics.config_loaded(clock::unix_now_f64());
+        tracing::info!(message = "configuration loaded");
+    }
+}

@@ -1,0 +1,475 @@
+//! Every metric family of CONTRACT §3, registered on one registry that is created at start and
+//! passed down. The registry and its families outlive configuration generations, so counters
+//! never reset on reload; each generation resolves its route set into handles once
+//! (`RouteMetrics`), so the request path does an index and an atomic add, never a label lookup.
+
+use crate::cause::{Cause, Detail, Finding, known_pairs};
+use crate::classify::HealthResult;
+use crate::keys::FetchResult;
+use crate::policy::{Policy, RouteId, UNMATCHED};
+use prometheus::{
+    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Latency buckets for a sidecar: sub-millisecond to 30 s.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+/// Token lifetimes: a minute to a day.
+const LIFETIME_BUCKETS: &[f64] = &[
+    0.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0,
+];
+/// How far outside its window a rejected token was: a second to a day.
+const SKEW_BUCKETS: &[f64] = &[1.0, 5.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 86400.0];
+
+/// The fixed method label set (CONTRACT §1.4); anything else is `_OTHER`.
+pub const METHOD_LABELS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
+];
+
+pub fn method_label(m: &http::Method) -> usize {
+    METHOD_LABELS[..9]
+        .iter()
+        .position(|l| *l == m.as_str())
+        .unwrap_or(9)
+}
+
+pub const STATUS_CLASSES: &[&str] = &["1xx", "2xx", "3xx", "4xx", "5xx", "none"];
+
+/// Index into `STATUS_CLASSES`; `None` is "no response".
+pub fn status_class(status: Option<http::StatusCode>) -> usize {
+    match status.map(|s| s.as_u16() / 100) {
+        Some(c @ 1..=5) => c as usize - 1,
+        _ => 5,
+    }
+}
+
+/// Handles for one route.
+struct RouteHandles {
+    /// `[method][status_class]`
+    requests: Vec<[IntCounter; 6]>,
+    /// Indexed like `Metrics::pairs`.
+    failures: Vec<IntCounter>,
+    findings: Vec<IntCounter>,
+    duration: Vec<Histogram>,
+    upstream_duration: Histogram,
+    preflights_unfollowed: IntCounter,
+}
+
+/// One generation's handles, indexed by its `RouteId`s; `unmatched` is last.
+pub struct RouteMetrics {
+    metrics: Arc<Metrics>,
+    routes: Vec<RouteHandles>,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    families: RouteFamilies,
+    pairs: Vec<(Cause, Detail)>,
+    pair_index: HashMap<(Cause, Detail), usize>,
+    pub token_remaining_lifetime: Histogram,
+    pub clock_skew: Histogram,
+    jwks_fetches: IntCounterVec,
+    jwks_keys: IntGaugeVec,
+    jwks_last_success: prometheus::GaugeVec,
+    pub token_cache_hit: IntCounter,
+    pub token_cache_miss: IntCounter,
+    pub upstream_up: IntGauge,
+    health_checks: IntCounterVec,
+    config_loads: IntCounter,
+    pub config_last_reload_success: Gauge,
+}
+
+/// The families labelled by route.
+struct RouteFamilies {
+    requests: IntCounterVec,
+    failures: IntCounterVec,
+    findings: IntCounterVec,
+    duration: HistogramVec,
+    upstream_duration: HistogramVec,
+    preflights_unfollowed: IntCounterVec,
+}
+
+// === impl Metrics ===
+
+impl Metrics {
+    /// Registers every family and starts every label combination that does not depend on the
+    /// configuration at 0; `routes` does the rest for each generation.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "authlens_requests_total",
+                "Requests proxied, by route, method and status class.",
+            ),
+            &["route", "method", "status_class"],
+        )?;
+        let failures = IntCounterVec::new(
+            Opts::new(
+                "authlens_failures_total",
+                "Failed exchanges by classified cause.",
+            ),
+            &["category", "cause", "detail", "route"],
+        )?;
+        let findings = IntCounterVec::new(
+            Opts::new(
+                "authlens_findings_total",
+                "Things on-call should know that are not failures.",
+            ),
+            &["finding", "route"],
+        )?;
+        let duration = HistogramVec::new(
+            HistogramOpts::new(
+                "authlens_request_duration_seconds",
+                "Time from request head to response head.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route", "status_class"],
+        )?;
+        let upstream_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "authlens_upstream_duration_seconds",
+                "Upstream round trip to the response head.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        let preflights_unfollowed = IntCounterVec::new(
+            Opts::new(
+                "authlens_cors_preflights_unfollowed_total",
+                "Successful CORS preflights the browser never followed with the real request \
+                 (evidence it blocked the call).",
+            ),
+            &["route"],
+        )?;
+        let token_remaining_lifetime = Histogram::with_opts(
+            HistogramOpts::new(
+                "authlens_token_remaining_lifetime_seconds",
+                "Seconds a presented token had left.",
+            )
+            .buckets(LIFETIME_BUCKETS.to_vec()),
+        )?;
+        let clock_skew = Histogram::with_opts(
+            HistogramOpts::new(
+                "authlens_clock_skew_seconds",
+                "How far outside its validity window a rejected token was.",
+            )
+            .buckets(SKEW_BUCKETS.to_vec()),
+        )?;
+        let jwks_fetches = IntCounterVec::new(
+            Opts::new(
+                "authlens_jwks_fetches_total",
+                "Key set fetches by issuer and result.",
+            ),
+            &["issuer", "result"],
+        )?;
+        let jwks_keys = IntGaugeVec::new(
+            Opts::new("authlens_jwks_keys", "Usable keys in the key set."),
+            &["issuer"],
+        )?;
+        let jwks_last_success = prometheus::GaugeVec::new(
+            Opts::new(
+                "authlens_jwks_last_success_timestamp_seconds",
+                "When the key set was last fetched.",
+            ),
+            &["issuer"],
+        )?;
+        let cache = IntCounterVec::new(
+            Opts::new(
+                "authlens_token_cache_lookups_total",
+                "Verified-token cache lookups.",
+            ),
+            &["result"],
+        )?;
+        let upstream_up = IntGauge::new(
+            "authlens_upstream_up",
+            "1 when the last health probe succeeded.",
+        )?;
+        let health = IntCounterVec::new(
+            Opts::new(
+                "authlens_health_checks_total",
+                "Upstream health probes by result.",
+            ),
+            &["result"],
+        )?;
+        let reloads_vec = IntCounterVec::new(
+            Opts::new(
+                "authlens_config_reloads_total",
+                "Configuration loads by result.",
+            ),
+            &["result"],
+        )?;
+        let config_last_reload_success = Gauge::new(
+            "authlens_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully.",
+        )?;
+        let build_info = IntGaugeVec::new(
+            Opts::new(
+                "authlens_build_info",
+                "Always 1; labels say which build is running.",
+            ),
+            &["version", "revision"],
+        )?;
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION"), env!("AUTHLENS_REVISION")])
+            .set(1);
+
+        for collector in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(failures.clone()),
+            Box::new(findings.clone()),
+            Box::new(duration.clone()),
+            Box::new(upstream_duration.clone()),
+            Box::new(preflights_unfollowed.clone()),
+            Box::new(token_remaining_lifetime.clone()),
+            Box::new(clock_skew.clone()),
+            Box::new(jwks_fetches.clone()),
+            Box::new(jwks_keys.clone()),
+            Box::new(jwks_last_success.clone()),
+            Box::new(cache.clone()),
+            Box::new(upstream_up.clone()),
+            Box::new(health.clone()),
+            Box::new(reloads_vec.clone()),
+            Box::new(config_last_reload_success.clone()),
+            Box::new(build_info),
+        ] {
+            registry.register(collector)?;
+        }
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
+
+        let pairs: Vec<(Cause, Detail)> = known_pairs().collect();
+        Ok(Metrics {
+            registry,
+            token_cache_hit: cache.with_label_values(&["hit"]),
+            token_cache_miss: cache.with_label_values(&["miss"]),
+            health_checks: {
+                for r in HealthResult::ALL {
+                    health.with_label_values(&[r.label()]);
+                }
+                health
+            },
+            // `error` starts at 0 beside `ok`, so a rule on it sees the first failed reload.
+            config_loads: {
+                reloads_vec.with_label_values(&["error"]);
+                reloads_vec.with_label_values(&["ok"])
+            },
+            pair_index: pairs.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
+            pairs,
+            families: RouteFamilies {
+                requests,
+                failures,
+                findings,
+                duration,
+                upstream_duration,
+                preflights_unfollowed,
+            },
+            token_remaining_lifetime,
+            clock_skew,
+            jwks_fetches,
+            jwks_keys,
+            jwks_last_success,
+            upstream_up,
+            config_last_reload_success,
+        })
+    }
+
+    /// The Prometheus text exposition of everything registered.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let families = self.registry.gather();
+        if let Err(e) = prometheus::TextEncoder::new().encode_utf8(&families, &mut out) {
+            tracing::error!(error = %e, "encoding metrics failed");
+        }
+        out
+    }
+
+    /// Handles for `policy`'s routes, every known combination started at 0; and the issuers'
+    /// key-set series.
+    pub fn routes(self: &Arc<Self>, policy: &Policy) -> RouteMetrics {
+        let f = &self.families;
+        let routes = policy
+            .routes
+            .labels()
+            .map(|route| RouteHandles {
+                requests: METHOD_LABELS
+                    .iter()
+                    .map(|m| {
+                        std::array::from_fn(|c| {
+                            f.requests.with_label_values(&[route, m, STATUS_CLASSES[c]])
+                        })
+                    })
+                    .collect(),
+                failures: self
+                    .pairs
+                    .iter()
+                    .map(|(c, d)| {
+                        f.failures.with_label_values(&[
+                            c.category().label(),
+                            c.label(),
+                            d.label(),
+                            route,
+                        ])
+                    })
+                    .collect(),
+                findings: Finding::ALL
+                    .iter()
+                    .map(|x| f.findings.with_label_values(&[x.label(), route]))
+                    .collect(),
+                duration: STATUS_CLASSES
+                    .iter()
+                    .map(|c| f.duration.with_label_values(&[route, c]))
+                    .collect(),
+                upstream_duration: f.upstream_duration.with_label_values(&[route]),
+                preflights_unfollowed: f.preflights_unfollowed.with_label_values(&[route]),
+            })
+            .collect();
+        for issuer in &policy.issuers {
+            let name = issuer.name.as_str();
+            for result in FetchResult::ALL {
+                self.jwks_fetches.with_label_values(&[name, result.label()]);
+            }
+            self.jwks_keys.with_label_values(&[name]);
+            self.jwks_last_success.with_label_values(&[name]);
+        }
+        RouteMetrics {
+            metrics: self.clone(),
+            routes,
+        }
+    }
+
+    /// Removes the series of routes and issuers `old` had and `new` has not, so a reload does
+    /// not leave dead rows behind. Counters of what stays are untouched.
+    pub fn retire(&self, old: &Policy, new: &Policy) {
+        let f = &self.families;
+        for route in old
+            .routes
+            .labels()
+            .filter(|r| !new.routes.labels().any(|n| n == *r))
+        {
+            for m in METHOD_LABELS {
+                for c in STATUS_CLASSES {
+                    let _ = f.requests.remove_label_values(&[route, m, c]);
+                }
+            }
+            for (c, d) in &self.pairs {
+                let labels = [c.category().label(), c.label(), d.label(), route];
+                let _ = f.failures.remove_label_values(&labels);
+            }
+            for x in Finding::ALL {
+                let _ = f.findings.remove_label_values(&[x.label(), route]);
+            }
+            for c in STATUS_CLASSES {
+                let _ = f.duration.remove_label_values(&[route, c]);
+            }
+            let _ = f.upstream_duration.remove_label_values(&[route]);
+            let _ = f.preflights_unfollowed.remove_label_values(&[route]);
+        }
+        let kept = |name: &str| new.issuers.iter().any(|i| i.name == name);
+        for issuer in old.issuers.iter().filter(|i| !kept(&i.name)) {
+            let name = issuer.name.as_str();
+            for result in FetchResult::ALL {
+                let _ = self
+                    .jwks_fetches
+                    .remove_label_values(&[name, result.label()]);
+            }
+            let _ = self.jwks_keys.remove_label_values(&[name]);
+            let _ = self.jwks_last_success.remove_label_values(&[name]);
+        }
+    }
+
+    /// A failure that belongs to no request (the health probe), counted under `unmatched`.
+    pub fn failure_unrouted(&self, cause: Cause, detail: Detail) {
+        let detail = if self.pair_index.contains_key(&(cause, detail)) {
+            detail
+        } else {
+            Detail::None
+        };
+        self.families
+            .failures
+            .with_label_values(&[
+                cause.category().label(),
+                cause.label(),
+                detail.label(),
+                UNMATCHED,
+            ])
+            .inc();
+    }
+
+    pub fn jwks_fetch(&self, issuer: &str, result: FetchResult) {
+        self.jwks_fetches
+            .with_label_values(&[issuer, result.label()])
+            .inc();
+    }
+
+    pub fn jwks_loaded(&self, issuer: &str, keys: usize, at_unix_secs: f64) {
+        self.jwks_keys.with_label_values(&[issuer]).set(keys as i64);
+        self.jwks_last_success
+            .with_label_values(&[issuer])
+            .set(at_unix_secs);
+    }
+
+    pub fn health_check(&self, result: HealthResult) {
+        self.health_checks
+            .with_label_values(&[result.label()])
+            .inc();
+    }
+
+    pub fn config_loaded(&self, at_unix_secs: f64) {
+        self.config_loads.inc();
+        self.config_last_reload_success.set(at_unix_secs);
+    }
+}
+
+// === impl RouteMetrics ===
+
+impl RouteMetrics {
+    /// The process-wide families and handles.
+    pub fn global(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    fn route(&self, route: RouteId) -> &RouteHandles {
+        // An id from another generation falls back to `unmatched` rather than panicking.
+        self.routes
+            .get(route.0 as usize)
+            .unwrap_or_else(|| self.routes.last().expect("unmatched always exists"))
+    }
+
+    pub fn request(&self, route: RouteId, method: usize, status_class: usize, seconds: f64) {
+        let r = self.route(route);
+        r.requests[method][status_class].inc();
+        r.duration[status_class].observe(seconds);
+    }
+
+    pub fn upstream_duration(&self, route: RouteId, seconds: f64) {
+        self.route(route).upstream_duration.observe(seconds);
+    }
+
+    pub fn failure(&self, route: RouteId, cause: Cause, detail: Detail) {
+        let idx = self
+            .metrics
+            .pair_index
+            .get(&(cause, detail))
+            .or_else(|| self.metrics.pair_index.get(&(cause, Detail::None)));
+        if let Some(&i) = idx {
+            self.route(route).failures[i].inc();
+        }
+    }
+
+    /// A preflight `Preflights::sweep` found unfollowed.
+    pub fn cors_preflight_unfollowed(&self, route: RouteId) {
+        self.route(route).preflights_unfollowed.inc();
+    }
+
+    pub fn finding(&self, route: RouteId, finding: Finding) {
+        let i = Finding::ALL.iter().position(|f| *f == finding).unwrap_or(0);
+        self.route(route).findings[i].inc();
+    }
+}
