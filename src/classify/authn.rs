@@ -6,11 +6,11 @@
 mod hints;
 
 use super::{Exchange, Expected, Failure};
+use crate::base::clock::unix_secs;
 use crate::cause::{Cause, Confidence, Detail};
 use crate::evidence::challenge::UpstreamWords;
 use crate::evidence::token::{Check, Presented, TokenReport, Verdict};
 use crate::facts::ResponseFacts;
-use std::time::UNIX_EPOCH;
 
 /// A key-not-found answer for a `kid` authlens first saw less than this long ago is put down
 /// to the API's stale key cache (a rotation), not to a wrong JWKS URI.
@@ -206,7 +206,7 @@ fn clock_skew(
     t: &TokenReport,
     said: Option<Cause>,
 ) -> Option<Failure> {
-    let now = secs(x.now);
+    let now = unix_secs(x.now);
     let c = &t.claims;
     let time_words = matches!(
         said,
@@ -214,7 +214,7 @@ fn clock_skew(
     );
     let offset = resp
         .date
-        .map(|d| secs(d) - now)
+        .map(|d| unix_secs(d) - now)
         .filter(|o| o.abs() > DATE_NOISE_SECS);
     if let Some(offset) = offset {
         let up = now + offset;
@@ -339,11 +339,6 @@ fn unverified(
          not finished): read the API's own auth logs",
     )
     .expecting(expected)
-}
-
-fn secs(t: std::time::SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]

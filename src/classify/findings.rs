@@ -26,10 +26,7 @@ pub(super) fn of(x: &Exchange<'_>, resp: &ResponseFacts) -> Vec<Finding> {
         _ => {}
     }
     let expiring = x.token.and_then(|t| t.claims.exp).is_some_and(|exp| {
-        let now = x
-            .now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let now = crate::base::clock::unix_secs(x.now);
         exp > now && exp - now <= x.policy.expiring_soon.as_secs() as i64
     });
     if expiring {

@@ -1,8 +1,8 @@
 //! One sentence per authn cause and detail, naming the expected and actual values.
 
+use crate::base::clock::from_unix_secs;
 use crate::cause::{Cause, Detail};
 use crate::evidence::token::{Check, TokenReport};
-use std::time::{Duration, UNIX_EPOCH};
 
 pub(super) fn scheme(detail: Detail) -> &'static str {
     match detail {
@@ -24,7 +24,7 @@ fn when(unix: &str) -> String {
     match unix.parse::<u64>() {
         Ok(s) => format!(
             "{unix} = {}",
-            httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(s))
+            httpdate::fmt_http_date(from_unix_secs(s.min(i64::MAX as u64) as i64))
         ),
         Err(_) => unix.to_string(),
     }

@@ -10,10 +10,10 @@ use crate::evidence::token::{ClaimFacts, Fingerprint, HeaderFacts, extract};
 use crate::facts::{History, Outcome};
 use crate::policy::Policy;
 use http::{HeaderMap, HeaderValue, StatusCode};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 fn at(unix: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(unix as u64)
+    crate::base::clock::from_unix_secs(unix)
 }
 
 fn bearer() -> Presented {
