@@ -23,8 +23,8 @@ const LIFETIME_BUCKETS: &[f64] = &[
 /// (a token used an hour past `exp` is common), so a quantile never interpolates across
 /// 3600..86400 s and reads an hour as most of a day.
 const SKEW_BUCKETS: &[f64] = &[
-    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 2700.0, 3600.0, 4500.0,
-    5400.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0,
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 2700.0, 3600.0, 4500.0, 5400.0,
+    7200.0, 10800.0, 21600.0, 43200.0, 86400.0,
 ];
 
 pub const STATUS_CLASSES: &[&str] = &["1xx", "2xx", "3xx", "4xx", "5xx", "none"];
