@@ -356,7 +356,10 @@ fn dashboard_exprs(name: &str) -> Vec<(String, String)> {
         if v["type"] != "query" {
             continue;
         }
-        let q = v["query"]["query"].as_str().unwrap();
+        let q = v["query"]
+            .as_str()
+            .or(v["query"]["query"].as_str())
+            .unwrap();
         let inner = q
             .strip_prefix("label_values(")
             .and_then(|r| r.strip_suffix(')'))
