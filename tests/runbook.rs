@@ -1,7 +1,7 @@
 //! docs/runbook.md has a section for every cause and finding authlens names, and every alert's
 //! `runbook_url` points at a section that exists.
 
-use authlens::cause::{Category, Cause, Finding};
+use authlens::cause::{Cause, Finding};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -65,12 +65,7 @@ fn every_cause_and_finding_has_a_section_with_meaning_confirmation_and_fix() {
         for part in ["**Means.**", "**Confirm.**", "**Fix.**"] {
             assert!(section.contains(part), "{id}: no {part}\n{section}");
         }
-        let category = match cause.category() {
-            Category::Authn => "authn",
-            Category::Authz => "authz",
-            Category::Cors => "cors",
-            Category::Upstream => "upstream",
-        };
+        let category = cause.category().label();
         // client_aborted is filed under `client` by CONTRACT §2.
         let filed = sections_under(category).contains(id) || sections_under("client").contains(id);
         assert!(filed, "{id} is not under its category {category}");
