@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the system packages the tests need when they are missing
-# (prometheus for promtool, chromium for the CORS browser tests, node for the interop test),
-# then runs every test.
+# (prometheus and prometheus-alertmanager for the rules and stack tests, chromium for the CORS
+# browser tests, node for the interop test), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# prometheus provides both prometheus and promtool; the observability stack test runs both
+# with Alertmanager.
+{ command -v promtool && command -v prometheus; } >/dev/null 2>&1 || need+=(prometheus)
+{ [ -x /usr/bin/prometheus-alertmanager ] || command -v prometheus-alertmanager; } >/dev/null 2>&1 \
+  || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)

@@ -22,8 +22,13 @@ const LATENCY_BUCKETS: &[f64] = &[
 const LIFETIME_BUCKETS: &[f64] = &[
     0.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0,
 ];
-/// How far outside its window a rejected token was: a second to a day.
-const SKEW_BUCKETS: &[f64] = &[1.0, 5.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 86400.0];
+/// How far outside its window a rejected token was: a second to a day. Dense around the hour
+/// (a token used an hour past `exp` is common), so a quantile never interpolates across
+/// 3600..86400 s and reads an hour as most of a day.
+const SKEW_BUCKETS: &[f64] = &[
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 2700.0, 3600.0, 4500.0, 5400.0,
+    7200.0, 10800.0, 21600.0, 43200.0, 86400.0,
+];
 
 /// The fixed method label set (CONTRACT §1.4); anything else is `_OTHER`.
 pub const METHOD_LABELS: &[&str] = &[
