@@ -42,10 +42,21 @@ pub enum Command {
     /// Decode a token and run every check against the config: each check's verdict, the cause
     /// authlens would give and its hint. The token is read from standard input when it is `-`
     /// or absent, which keeps it out of the shell history.
+    #[command(
+        after_help = "Exit status: 0 when every check ran and passed, 1 when one failed or could not run, 2 on usage errors."
+    )]
     Explain {
         /// The sidecar's config, for the issuers, audiences and algorithms to check against.
         #[arg(long, env = "AUTHLENS_CONFIG")]
         config: Option<PathBuf>,
+        /// A key set (JWKS) file or URL to check the signature with, instead of the issuer's.
+        /// Without --config, only the token's shape, kind, algorithm, signature and time are
+        /// checked.
+        #[arg(long, value_name = "FILE|URL")]
+        jwks: Option<String>,
+        /// Print the explanation as one JSON object.
+        #[arg(long)]
+        json: bool,
         /// The token, or `-` for standard input.
         token: Option<String>,
     },

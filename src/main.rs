@@ -11,7 +11,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { file } => check_config(&file),
-        Command::Explain { config, token } => match explain(config, token) {
+        Command::Explain {
+            config,
+            jwks,
+            json,
+            token,
+        } => match explain(config, jwks, json, token) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
@@ -94,28 +99,38 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 /// Prints the explanation; returns whether the token passes every check.
-fn explain(config: Option<std::path::PathBuf>, token: Option<String>) -> anyhow::Result<bool> {
+fn explain(
+    config: Option<std::path::PathBuf>,
+    jwks: Option<String>,
+    json: bool,
+    token: Option<String>,
+) -> anyhow::Result<bool> {
     let token = match token.as_deref() {
         Some(t) if t != "-" => t.to_string(),
         _ => std::io::read_to_string(std::io::stdin())
             .context("reading the token from standard input")?,
     };
     // explain never contacts the upstream; this placeholder satisfies validation for a file
-    // (or no file) that names none.
+    // that names none.
     let overrides = Overrides {
         upstream: Some("http://127.0.0.1:9".into()),
         ..Overrides::default()
     };
-    let settings = match &config {
-        Some(path) => config::load_file(path, &overrides)?,
-        None => config::load_str("", &overrides)?,
+    let policy = match &config {
+        Some(path) => Some(config::load_file(path, &overrides)?.policy),
+        None => None,
     };
     authlens::telemetry::logging::init("error", authlens::config::LogFormat::Plain);
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let explanation = runtime.block_on(authlens::explain::explain(settings.policy, &token))?;
-    print!("{}", explanation.text);
-    Ok(explanation.valid)
+    let keys = jwks.as_deref().map(authlens::explain::KeySource::parse);
+    let report = runtime.block_on(authlens::explain::explain(policy, &token, keys))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", authlens::explain::text(&report));
+    }
+    Ok(report.valid())
 }
 
 /// Runs the tour; with `once`, returns whether every verdict matched.

@@ -1,0 +1,161 @@
+//! The text form of an explanation, and times said the way people say them.
+
+use super::model::{Report, Time};
+use std::fmt::Write;
+
+/// "45 s", "3 min", "2 h 5 min", "3 days".
+pub fn human_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..5400 => format!("{} min", secs / 60),
+        5400..172_800 => match (secs / 3600, secs % 3600 / 60) {
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m} min"),
+        },
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+/// What a time claim means now: "expired 3 min ago", "valid for 57 min", "issued 5 s ago".
+pub fn time_phrase(claim: &str, at: i64, now: i64, leeway: i64) -> String {
+    let d = human_duration(at.abs_diff(now));
+    match claim {
+        "exp" if at > now => format!("valid for {d}"),
+        "exp" if now - at < leeway => format!("expired {d} ago, within the {leeway} s leeway"),
+        "exp" => format!("expired {d} ago"),
+        "nbf" if at > now => format!("not valid for another {d}"),
+        "nbf" => format!("valid since {d} ago"),
+        _ if at > now => format!("issued {d} in the future"),
+        _ => format!("issued {d} ago"),
+    }
+}
+
+/// The text `authlens explain` prints.
+pub fn text(r: &Report) -> String {
+    let mut out = String::new();
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let time = |t: &Option<Time>| {
+        t.as_ref()
+            .map_or("-".into(), |t| format!("{} ({})", t.unix, t.human))
+    };
+    let mut line = |name: &str, value: String| {
+        let _ = writeln!(out, "{name:<18} {value}");
+    };
+    line(
+        "token",
+        r.kind_description.unwrap_or("not a JWT").to_string(),
+    );
+    line("fingerprint", r.fingerprint.clone());
+    let h = &r.header;
+    line(
+        "header",
+        format!(
+            "alg={} kid={} typ={}",
+            dash(&h.alg),
+            dash(&h.kid),
+            dash(&h.typ)
+        ),
+    );
+    let c = &r.claims;
+    line("iss", dash(&c.iss));
+    line(
+        "aud",
+        if c.aud.is_empty() {
+            "-".into()
+        } else {
+            c.aud.join(" ")
+        },
+    );
+    line("exp", time(&c.exp));
+    line("nbf", time(&c.nbf));
+    line("iat", time(&c.iat));
+    for s in &c.scopes {
+        let value = match &s.value {
+            serde_json::Value::String(t) => format!("{t:?} (string)"),
+            other => format!("{other} (array)"),
+        };
+        line(&s.claim, value);
+    }
+    line("client_id", dash(&c.client_id));
+    line(
+        "issuer config",
+        r.issuer_config
+            .clone()
+            .unwrap_or_else(|| "(none matched)".into()),
+    );
+    line("keys", r.keys.clone().unwrap_or_else(|| "(none)".into()));
+    let _ = writeln!(out);
+    for s in &r.checks {
+        let mark = match s.result {
+            "fail" => "FAIL",
+            "not_reached" => "not reached",
+            other => other,
+        };
+        let why = s.reason.map(|w| format!(" ({w})")).unwrap_or_default();
+        let _ = writeln!(out, "  {mark:<12} {}{why}", s.check);
+        let said = match (&s.expected, &s.actual) {
+            (Some(e), Some(a)) => format!("expected {e}, got {a}"),
+            (Some(e), None) => format!("expected {e}"),
+            (None, Some(a)) => format!("got {a}"),
+            (None, None) => continue,
+        };
+        let _ = writeln!(out, "  {:<12}   {said}", "");
+    }
+    let _ = writeln!(out);
+    match (r.verdict, r.cause) {
+        ("valid", _) => {
+            let _ = writeln!(
+                out,
+                "verdict            valid: authlens would not flag this token\n\
+                 if the API rejects it, authlens names upstream_rejected_valid_token and logs the API's own words"
+            );
+        }
+        ("unverified", _) => {
+            let _ = writeln!(
+                out,
+                "verdict            unverified: the checks that ran passed, the skipped ones could not run"
+            );
+        }
+        (_, Some(cause)) => {
+            let detail = r.detail.map(|d| format!(" / {d}")).unwrap_or_default();
+            let _ = writeln!(out, "cause              {cause}{detail}");
+            let _ = writeln!(out, "hint               {}", dash(&r.hint));
+        }
+        _ => {
+            let _ = writeln!(out, "verdict            invalid, cause not decided");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_speech() {
+        assert_eq!(human_duration(0), "0 s");
+        assert_eq!(human_duration(59), "59 s");
+        assert_eq!(human_duration(180), "3 min");
+        assert_eq!(human_duration(3420), "57 min");
+        assert_eq!(human_duration(7200), "2 h");
+        assert_eq!(human_duration(7500), "2 h 5 min");
+        assert_eq!(human_duration(3 * 86_400 + 5), "3 days");
+    }
+
+    #[test]
+    fn time_claims_say_what_they_mean() {
+        let now = 1_000_000;
+        assert_eq!(time_phrase("exp", now - 180, now, 30), "expired 3 min ago");
+        assert_eq!(
+            time_phrase("exp", now - 10, now, 30),
+            "expired 10 s ago, within the 30 s leeway"
+        );
+        assert_eq!(time_phrase("exp", now + 3420, now, 30), "valid for 57 min");
+        assert_eq!(
+            time_phrase("nbf", now + 300, now, 30),
+            "not valid for another 5 min"
+        );
+        assert_eq!(time_phrase("iat", now - 5, now, 30), "issued 5 s ago");
+    }
+}
