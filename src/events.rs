@@ -60,6 +60,7 @@ impl Exchange<'_> {
         if let Some(f) = &c.failure {
             metrics.failure(route, f.cause, f.detail);
             self.log_failure(f);
+            metrics.recent.record(self, f);
         }
         for finding in &c.findings {
             metrics.finding(route, *finding);

@@ -23,5 +23,6 @@ pub mod jwks;
 pub mod metrics;
 pub mod policy;
 pub mod proxy;
+pub mod recent;
 pub mod telemetry;
 pub mod token;
