@@ -13,6 +13,7 @@ use std::path::PathBuf;
         authlens run --config config/xaa-resource.yaml --listen 0.0.0.0:8080\n  \
         authlens check-config config/minimal.yaml\n  \
         authlens demo\n  \
+        authlens top --admin 127.0.0.1:9901\n  \
         authlens explain --config config/xaa-resource.yaml - < token.txt"
 )]
 pub struct Cli {
@@ -59,6 +60,19 @@ pub enum Command {
         json: bool,
         /// The token, or `-` for standard input.
         token: Option<String>,
+    },
+    /// A live terminal view of a running sidecar: its failures by rate over the last minute,
+    /// with detail, route and hint, busiest first, read from the admin listener's /failures.
+    Top {
+        /// The sidecar's admin listener.
+        #[arg(long, default_value = "127.0.0.1:9901")]
+        admin: String,
+        /// Print one frame without escape codes and exit (for scripts).
+        #[arg(long)]
+        once: bool,
+        /// Seconds between refreshes.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        interval: u64,
     },
     /// Validate a config file and print every problem with its line and column.
     CheckConfig {

@@ -26,3 +26,4 @@ pub mod proxy;
 pub mod recent;
 pub mod telemetry;
 pub mod token;
+pub mod top;

@@ -36,6 +36,17 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Top {
+            admin,
+            once,
+            interval,
+        } => match top(admin, once, interval) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("authlens top: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Run(args) => match run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -176,6 +187,19 @@ fn print_table(rows: &[authlens::demo::Row]) {
     }
     let good = rows.iter().filter(|r| r.matches()).count();
     println!("{good} of {} scenarios named as expected", rows.len());
+}
+
+fn top(admin: String, once: bool, interval: u64) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let options = authlens::top::TopOptions {
+        admin,
+        once,
+        interval: std::time::Duration::from_secs(interval),
+    };
+    Ok(runtime.block_on(authlens::top::run(options))?)
 }
 
 /// SIGTERM (Kubernetes starting a graceful shutdown) or SIGINT (Ctrl-C).
