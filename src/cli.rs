@@ -32,13 +32,16 @@ pub enum Command {
         /// Where the demo's authlens listens.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Where its /metrics is served.
+        /// Where its /metrics, /failures.html and /failures are served.
         #[arg(long, default_value = "127.0.0.1:9901")]
         admin_listen: String,
         /// Exit after the tour instead of serving until Ctrl-C; the exit code says whether
         /// every verdict was the expected one.
         #[arg(long)]
         once: bool,
+        /// Show authlens's own log lines on standard output instead of writing them to a file.
+        #[arg(long)]
+        logs: bool,
     },
     /// Decode a token and run every check against the config: each check's verdict, the cause
     /// authlens would give and its hint. The token is read from standard input when it is `-`

@@ -28,7 +28,8 @@ fn main() -> ExitCode {
             listen,
             admin_listen,
             once,
-        } => match demo(listen, admin_listen, once) {
+            logs,
+        } => match demo(listen, admin_listen, once, logs) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
@@ -145,8 +146,20 @@ fn explain(
 }
 
 /// Runs the tour; with `once`, returns whether every verdict matched.
-fn demo(listen: String, admin_listen: String, once: bool) -> anyhow::Result<bool> {
-    authlens::telemetry::logging::init("warn", authlens::config::LogFormat::Plain);
+fn demo(listen: String, admin_listen: String, once: bool, logs: bool) -> anyhow::Result<bool> {
+    use authlens::config::LogFormat;
+    use std::io::IsTerminal;
+    if logs {
+        authlens::telemetry::logging::init("warn", LogFormat::Plain);
+    } else {
+        // The sidecar's own lines, as it writes them in production, kept off the screen.
+        let path = std::env::temp_dir().join(format!("authlens-demo-{}.log", std::process::id()));
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("creating the log file {}", path.display()))?;
+        authlens::telemetry::logging::init_to("info", LogFormat::Json, std::sync::Mutex::new(file));
+        println!("authlens's own log lines (JSON): {}", path.display());
+    }
+    let colour = std::io::stdout().is_terminal();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
@@ -160,33 +173,22 @@ fn demo(listen: String, admin_listen: String, once: bool) -> anyhow::Result<bool
     let options = authlens::demo::DemoOptions {
         listen,
         admin_listen,
+        keep_traffic: !once,
     };
-    let rows = runtime.block_on(authlens::demo::run(options, shutdown, move |rows, proxy, admin| {
-        print_table(rows);
-        if once {
-            let _ = done_tx.send(());
-        } else {
-            println!("\nauthlens keeps serving the demo API:");
-            println!("  curl -i http://{proxy}/files            # token_missing");
-            println!("  curl -s http://{admin}/metrics | grep authlens_failures_total | grep -v ' 0$'");
-            println!("Ctrl-C to stop.");
-        }
-    }))?;
+    let rows = runtime.block_on(authlens::demo::run(
+        options,
+        shutdown,
+        move |rows, proxy, admin| {
+            print!("\n{}", authlens::demo::table(rows, colour));
+            if once {
+                let _ = done_tx.send(());
+            } else {
+                let every = authlens::demo::TRAFFIC_EVERY.as_secs();
+                print!("{}", authlens::demo::where_to_look(proxy, admin, every));
+            }
+        },
+    ))?;
     Ok(rows.iter().all(|r| r.matches()))
-}
-
-fn print_table(rows: &[authlens::demo::Row]) {
-    println!("\n{:<44} {:>6}  authlens named", "scenario", "status");
-    for r in rows {
-        let mark = if r.matches() {
-            "ok".to_string()
-        } else {
-            format!("expected {}", r.expected)
-        };
-        println!("{:<44} {:>6}  {:<40} {mark}", r.name, r.status, r.got);
-    }
-    let good = rows.iter().filter(|r| r.matches()).count();
-    println!("{good} of {} scenarios named as expected", rows.len());
 }
 
 fn top(admin: String, once: bool, interval: u64) -> anyhow::Result<()> {
