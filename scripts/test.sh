@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the system packages the tests need when they are missing
-# (prometheus for promtool, chromium for the CORS browser tests, node for the interop test),
+# (prometheus for promtool, chromium for the CORS and failures-page browser tests, node for the
+# interop test, tmux for the `authlens top` terminal test),
 # then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
