@@ -77,13 +77,20 @@ pub fn text(r: &Report) -> String {
         line(&s.claim, value);
     }
     line("client_id", dash(&c.client_id));
-    line(
-        "issuer config",
-        r.issuer_config
-            .clone()
-            .unwrap_or_else(|| "(none matched)".into()),
-    );
-    line("keys", r.keys.clone().unwrap_or_else(|| "(none)".into()));
+    let result = |step: &str| r.checks.iter().find(|s| s.step == step).map(|s| s.result);
+    let issuer = match (&r.issuer_config, result("issuer")) {
+        (Some(i), _) => i.clone(),
+        (None, Some("not_reached")) => "(not reached)".into(),
+        (None, Some("skipped")) => "(no --config)".into(),
+        (None, _) => "(none matched)".into(),
+    };
+    line("issuer config", issuer);
+    let keys = match (&r.keys, result("kid")) {
+        (Some(k), _) => k.clone(),
+        (None, Some("not_reached")) => "(not reached)".into(),
+        (None, _) => "(none)".into(),
+    };
+    line("keys", keys);
     let _ = writeln!(out);
     for s in &r.checks {
         let mark = match s.result {
