@@ -2,11 +2,13 @@
 //! given with `--jwks`), and say which passed, which failed, the cause authlens would give and
 //! its hint. The checks are the sidecar's own, walked in `checks::ORDER`.
 
+mod human;
 mod model;
 mod render;
 
+pub use human::{human_duration, time_phrase};
 pub use model::{Report, StepResult};
-pub use render::{human_duration, text};
+pub use render::text;
 
 use crate::inspect::{Inspector, InspectorOptions};
 use crate::jwks::{FetchError, HttpClient, KeySet};

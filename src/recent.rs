@@ -8,13 +8,15 @@ mod snapshot;
 mod time;
 
 pub use snapshot::{GroupView, Snapshot};
-pub use time::rfc3339;
+pub use time::{human_duration, rfc3339};
 
 use crate::cause::{Cause, Confidence, Detail};
+use crate::challenge::UpstreamWords;
 use crate::classify::Failure;
-use crate::events::Exchange;
-use crate::policy::RouteId;
-use crate::token::ScopeClaim;
+use crate::facts::RequestFacts;
+use crate::policy::{Policy, RouteId};
+use crate::token::{ScopeClaim, TokenReport};
+use http::StatusCode;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -30,6 +32,16 @@ const MAX_FIELD: usize = 256;
 /// its signature, a cookie or an `Authorization` value; personal claims only when
 /// `auth.log_personal_claims` is on.
 pub type Example = Vec<(&'static str, String)>;
+
+/// One failed exchange, seen as its log line sees it.
+pub struct Failed<'a> {
+    pub request: &'a RequestFacts,
+    pub token: Option<&'a TokenReport>,
+    pub status: Option<StatusCode>,
+    pub failure: &'a Failure,
+    pub words: &'a UpstreamWords,
+    pub policy: &'a Policy,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Key {
@@ -80,7 +92,8 @@ impl Recent {
     }
 
     /// Keeps one failed exchange. Called where its log line is written.
-    pub fn record(&self, x: &Exchange<'_>, f: &Failure) {
+    pub fn record(&self, x: &Failed<'_>) {
+        let f = x.failure;
         let key = Key {
             cause: f.cause,
             detail: f.detail,
@@ -154,7 +167,7 @@ fn bounded(s: &str) -> String {
 
 /// The facts of the exchange's log line (CONTRACT §4) that help on-call, minus the client's
 /// address and user agent.
-fn example(x: &Exchange<'_>, f: &Failure) -> Example {
+fn example(x: &Failed<'_>, f: &Failure) -> Example {
     let mut out: Example = Vec::with_capacity(24);
     let mut put = |k: &'static str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -206,7 +219,7 @@ fn example(x: &Exchange<'_>, f: &Failure) -> Example {
     put("expected.alg", e.alg.clone());
     put("expected.scope", e.scope.clone());
     put("expected.origin", e.origin.clone());
-    let w = &x.classification.upstream_words;
+    let w = x.words;
     put(
         "upstream.www_authenticate",
         w.www_authenticate.as_deref().map(bounded),

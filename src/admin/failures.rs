@@ -81,7 +81,7 @@ fn group(out: &mut String, g: &GroupView) {
         rate = g.per_minute,
         first = escape(&g.first_seen),
         last = escape(&g.last_seen),
-        ago = crate::explain::human_duration(g.last_seen_secs_ago),
+        ago = crate::recent::human_duration(g.last_seen_secs_ago),
         hint = escape(&g.hint),
         confidence = escape(g.confidence),
     );

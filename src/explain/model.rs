@@ -2,7 +2,7 @@
 //! holds decoded facts and verdicts only, never the token or its signature.
 
 use super::Context;
-use super::render::time_phrase;
+use super::human::time_phrase;
 use crate::classify::{self, Exchange};
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::policy::Policy;

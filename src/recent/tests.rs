@@ -114,19 +114,17 @@ fn exchange_json(personal: bool) -> String {
         failure: Some(failure(Cause::TokenExpired, Detail::None)),
         ..Default::default()
     };
-    let x = Exchange {
+    let f = classification.failure.as_ref().unwrap();
+    let x = Failed {
         request: &request,
         token: Some(&token),
         status: Some(StatusCode::UNAUTHORIZED),
-        classification: &classification,
-        duration: Duration::from_millis(3),
-        upstream_duration: None,
+        failure: f,
+        words: &classification.upstream_words,
         policy: &policy,
-        access_log: false,
-        now: SystemTime::now(),
     };
     let r = Recent::default();
-    r.record(&x, classification.failure.as_ref().unwrap());
+    r.record(&x);
     serde_json::to_string(&r.snapshot(SystemTime::now())).unwrap()
 }
 

@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps in UTC without a date crate (Howard Hinnant's `civil_from_days`).
+//! RFC 3339 timestamps in UTC without a date crate (Howard Hinnant's `civil_from_days`), and
+//! durations for people.
 
 use std::time::SystemTime;
 
@@ -23,6 +24,19 @@ pub fn rfc3339(t: SystemTime) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// "45 s", "3 min", "2 h 5 min", "3 days".
+pub fn human_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..5400 => format!("{} min", secs / 60),
+        5400..172_800 => match (secs / 3600, secs % 3600 / 60) {
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m} min"),
+        },
+        _ => format!("{} days", secs / 86_400),
+    }
 }
 
 #[cfg(test)]
