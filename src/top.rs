@@ -158,14 +158,17 @@ pub async fn run(opts: TopOptions) -> Result<(), TopError> {
     }
     let (quit_tx, mut quit_rx) = tokio::sync::mpsc::channel::<()>(1);
     std::thread::spawn(move || {
+        // Only `q` quits: end of input (no terminal, </dev/null) leaves Ctrl-C as the way out.
         for line in std::io::stdin().lines() {
             match line {
-                Ok(l) if l.trim() == "q" => break,
+                Ok(l) if l.trim() == "q" => {
+                    let _ = quit_tx.blocking_send(());
+                    return;
+                }
                 Ok(_) => continue,
-                Err(_) => return, // no terminal to read from: Ctrl-C only
+                Err(_) => return,
             }
         }
-        let _ = quit_tx.blocking_send(());
     });
     // The alternate screen, cursor hidden; both undone on the way out.
     stdout.write_all(b"\x1b[?1049h\x1b[?25l")?;
@@ -174,7 +177,8 @@ pub async fn run(opts: TopOptions) -> Result<(), TopError> {
         tokio::select! {
             _ = tick.tick() => {}
             _ = tokio::signal::ctrl_c() => break Ok(()),
-            _ = quit_rx.recv() => break Ok(()),
+            // `None` (input ended) disables this branch rather than quitting.
+            Some(()) = quit_rx.recv() => break Ok(()),
         }
         let width = terminal_width();
         let body = match fetch(&url).await {
