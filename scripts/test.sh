@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs the system packages the tests need when they are missing
 # (prometheus and prometheus-alertmanager for the rules and stack tests, chromium for the CORS
-# browser tests, node for the interop test), then runs every test.
+# and failures-page browser tests, node for the interop test, tmux for the `authlens top`
+# terminal test), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

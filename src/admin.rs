@@ -1,5 +1,8 @@
-//! The admin listener: `/metrics`, `/healthz` (the process is up) and `/readyz` (it serves,
-//! is not draining, and, when configured, the upstream's health probe passes).
+//! The admin listener: `/metrics`, `/healthz` (the process is up), `/readyz` (it serves,
+//! is not draining, and, when configured, the upstream's health probe passes), and the recent
+//! failures as `/failures` (JSON) and `/failures.html`.
+
+mod failures;
 
 use crate::telemetry::metrics::Metrics;
 use bytes::Bytes;
@@ -53,6 +56,8 @@ async fn answer(
             );
             resp
         }
+        "/failures" => failures::json(&state.metrics.recent),
+        "/failures.html" => failures::html(&state.metrics.recent),
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" => {
             let upstream_ok = !state.gate_on_upstream || state.metrics.upstream_up.get() == 1;
@@ -65,7 +70,10 @@ async fn answer(
                 ),
             }
         }
-        _ => text(StatusCode::NOT_FOUND, "try /metrics, /healthz or /readyz\n"),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "try /metrics, /failures.html, /failures, /healthz or /readyz\n",
+        ),
     })
 }
 

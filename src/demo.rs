@@ -1,10 +1,16 @@
 //! `authlens demo`: a self-contained tour. It starts a demo authorization server and a demo
 //! API on loopback, puts authlens in front of the API, sends one request per common mistake,
-//! and prints what authlens named for each, while `/metrics` and the logs stay live.
+//! and prints what authlens named for each and its hint; then it keeps demo traffic flowing
+//! while `/metrics`, `/failures.html` and the logs stay live.
 
 mod keys;
 mod scenarios;
 mod servers;
+mod table;
+mod traffic;
+
+pub use table::{table, where_to_look};
+pub use traffic::EVERY as TRAFFIC_EVERY;
 
 use crate::config::{self, Overrides};
 use bytes::Bytes;
@@ -36,6 +42,8 @@ pub enum DemoError {
 pub struct DemoOptions {
     pub listen: String,
     pub admin_listen: String,
+    /// After the tour, keep sending demo requests at a gentle pace until shutdown.
+    pub keep_traffic: bool,
 }
 
 /// One scenario's result.
@@ -44,6 +52,8 @@ pub struct Row {
     pub status: u16,
     pub expected: &'static str,
     pub got: String,
+    /// The hint authlens gave for what it named (empty for `ok`).
+    pub hint: String,
 }
 
 impl Row {
@@ -109,6 +119,7 @@ pub async fn run(
             status,
             expected: s.expect,
             got: changed(admin, &before).await,
+            hint: String::new(),
         });
     }
     // Last: the API goes away, as when it crashes or listens elsewhere; then it comes back.
@@ -121,7 +132,9 @@ pub async fn run(
         status,
         expected: "upstream_connection_refused/",
         got: changed(admin, &before).await,
+        hint: String::new(),
     });
+    add_hints(admin, &mut rows).await;
     let api_again = match TcpListener::bind(api_addr).await {
         Ok(l) => Some(servers::serve(l, servers::api(issuer.clone(), jwks))),
         Err(e) => {
@@ -131,7 +144,13 @@ pub async fn run(
     };
 
     on_done(&rows, proxy, admin);
+    let traffic = opts
+        .keep_traffic
+        .then(|| tokio::spawn(traffic::keep_flowing(proxy, issuer, published, unpublished)));
     let result = authlens.await;
+    if let Some(task) = traffic {
+        task.abort();
+    }
     as_task.abort();
     if let Some(task) = api_again {
         task.abort();
@@ -171,6 +190,33 @@ log:
         aud = servers::AUDIENCE,
         origin = servers::APP_ORIGIN,
     )
+}
+
+/// The hint authlens gave for each row's cause, from its own `/failures`.
+async fn add_hints(admin: SocketAddr, rows: &mut [Row]) {
+    let Ok(url) = crate::top::failures_url(&admin.to_string()) else {
+        return;
+    };
+    let Ok(failures) = crate::top::fetch(&url).await else {
+        return;
+    };
+    for row in rows {
+        let first = row.got.split('+').next().unwrap_or("");
+        row.hint = match first.split_once('/') {
+            Some((cause, detail)) => failures
+                .groups
+                .iter()
+                .find(|g| g.cause == cause && g.detail == detail)
+                .map(|g| g.hint.clone())
+                .unwrap_or_default(),
+            None if first == "finding:unprotected_route" => {
+                "the API answered 2xx without a valid token on a route configured as protected: \
+                 add its auth middleware"
+                    .into()
+            }
+            None => String::new(),
+        };
+    }
 }
 
 async fn get(url: String) -> Option<(u16, Bytes)> {

@@ -1,203 +1,210 @@
-//! `authlens explain`: decode one token, run every check against the config, and say which
-//! passed, which failed, the cause authlens would give and its hint.
+//! `authlens explain`: decode one token, run every check against the config (or a key set
+//! given with `--jwks`), and say which passed, which failed, the cause authlens would give and
+//! its hint. The checks are the sidecar's own, walked in `checks::ORDER`.
 
-use crate::cause::{Cause, Detail};
-use crate::classify::{self, Exchange};
-use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
-use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
+mod human;
+mod model;
+mod render;
+
+pub use human::{human_duration, time_phrase};
+pub use model::{Report, StepResult};
+pub use render::text;
+
+use crate::evidence::token::KeySet;
+use crate::evidence::token::checks;
+use crate::evidence::token::decode::decode;
+use crate::evidence::token::{Check, Fingerprint, TokenReport, Verdict};
 use crate::inspect::{InspectorOptions, Standalone};
-use crate::policy::Policy;
+use crate::keys::{FetchError, HttpClient};
+use crate::policy::{IssuerPolicy, JwksSource, Policy};
 use crate::telemetry::metrics::Metrics;
-use http::{HeaderMap, HeaderValue, StatusCode};
-use std::fmt::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-/// The checks in the order authlens runs them, with the causes each can give.
-const STEPS: &[(&str, &[Cause])] = &[
-    (
-        "shape: three base64url JSON parts",
-        &[Cause::TokenMalformed],
-    ),
-    (
-        "kind: an access token, not an ID token or ID-JAG",
-        &[Cause::IdJagSent, Cause::IdTokenSent],
-    ),
-    ("algorithm allowed", &[Cause::AlgNotAllowed]),
-    ("issuer trusted", &[Cause::IssuerMismatch]),
-    ("typ accepted", &[Cause::TypRejected]),
-    (
-        "signing key published (kid)",
-        &[Cause::KidUnknown, Cause::JwksFetchFailed],
-    ),
-    ("signature", &[Cause::SignatureInvalid]),
-    ("audience", &[Cause::AudienceMismatch]),
-    (
-        "time window (exp, nbf, iat)",
-        &[Cause::TokenExpired, Cause::TokenNotYetValid],
-    ),
-    ("required claims", &[Cause::RequiredClaimMissing]),
-];
+/// Where `--jwks` reads the key set from.
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    File(PathBuf),
+    Url(String),
+}
 
-pub struct Explanation {
-    pub text: String,
-    pub valid: bool,
+impl KeySource {
+    /// `http://…` and `https://…` are URLs; anything else is a file.
+    pub fn parse(arg: &str) -> KeySource {
+        if arg.starts_with("https://") || arg.starts_with("http://") {
+            KeySource::Url(arg.to_string())
+        } else {
+            KeySource::File(PathBuf::from(arg))
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("metrics registry: {0}")]
-pub struct ExplainError(#[from] prometheus::Error);
-
-pub async fn explain(policy: Policy, token: &str) -> Result<Explanation, ExplainError> {
-    let policy = Arc::new(policy);
-    let metrics = Arc::new(Metrics::new()?);
-    let inspector = Standalone::start(policy.clone(), metrics, InspectorOptions::default());
-    let report = inspector.verify(token.trim()).await;
-    let keys_checked = report.issuer.is_some_and(|i| inspector.trust.has_keys(i));
-    Ok(render(&policy, &report, keys_checked, token.trim()))
+pub enum ExplainError {
+    #[error("metrics registry: {0}")]
+    Metrics(#[from] prometheus::Error),
+    #[error("reading the key set {path}: {source}")]
+    ReadKeys {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not a URL")]
+    BadUrl(String),
+    #[error("fetching the key set: {0}")]
+    FetchKeys(#[from] FetchError),
+    #[error("TLS roots: {0}")]
+    Ca(#[from] crate::base::tls::CaError),
+    #[error("the key set {from}: {reason}")]
+    ParseKeys { from: String, reason: String },
 }
 
-fn step_of(cause: Cause, detail: Detail) -> usize {
-    if cause == Cause::RequiredClaimMissing && detail == Detail::ClaimIss {
-        return 3; // a missing `iss` is found while choosing the issuer
-    }
-    STEPS
-        .iter()
-        .position(|(_, causes)| causes.contains(&cause))
-        .unwrap_or(STEPS.len() - 1)
+/// What the checks ran against, for the report.
+pub(crate) struct Context<'a> {
+    pub policy: &'a Policy,
+    /// A config was given (else the issuer, typ, audience and claim checks had nothing to
+    /// compare with).
+    pub configured: bool,
+    /// Where the keys came from, when the key checks could run.
+    pub keys: Option<String>,
+    pub now: i64,
 }
 
-fn render(policy: &Policy, report: &TokenReport, keys_checked: bool, token: &str) -> Explanation {
-    let mut out = String::new();
-    let h = &report.header;
-    let c = &report.claims;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let when = |t: Option<i64>| t.map_or("-".into(), |t| format!("{t} ({:+}s from now)", t - now));
-    let _ = writeln!(out, "token fingerprint  {}", report.fingerprint);
-    let _ = writeln!(
-        out,
-        "header             alg={} kid={} typ={}",
-        opt(&h.alg),
-        opt(&h.kid),
-        opt(&h.typ)
-    );
-    let _ = writeln!(out, "iss                {}", opt(&c.iss));
-    let _ = writeln!(
-        out,
-        "aud                {}",
-        if c.aud.is_empty() {
-            "-".into()
-        } else {
-            c.aud.join(" ")
-        }
-    );
-    let _ = writeln!(out, "exp                {}", when(c.exp));
-    let _ = writeln!(out, "nbf / iat          {} / {}", when(c.nbf), when(c.iat));
-    for (name, scope) in &c.scopes {
-        let text = match scope {
-            ScopeClaim::Text(t) => format!("{t:?} (string)"),
-            ScopeClaim::List(l) => format!("{l:?} (array)"),
-        };
-        let _ = writeln!(out, "{name:<18} {text}");
-    }
-    let _ = writeln!(out, "client_id          {}", opt(&c.client_id));
-    let issuer = report.issuer.and_then(|i| policy.issuers.get(i));
-    let _ = writeln!(
-        out,
-        "issuer config      {}\n",
-        issuer.map_or("(none matched)".into(), |i| format!(
-            "{} ({})",
-            i.name, i.issuer
-        ))
-    );
-
-    let failed = match &report.verdict {
-        Verdict::Invalid(check) => Some(step_of(check.cause, check.detail)),
-        _ => None,
-    };
-    const KEY_STEPS: std::ops::RangeInclusive<usize> = 5..=6;
-    for (i, (name, _)) in STEPS.iter().enumerate() {
-        let (mark, why) = match failed {
-            Some(f) if i == f => ("FAIL", ""),
-            Some(f) if i > f => ("not reached", ""),
-            None if report.issuer.is_none() && i > 1 => {
-                ("skipped", " (no configured issuer matched)")
-            }
-            _ if KEY_STEPS.contains(&i) && !keys_checked => {
-                ("skipped", " (no key set could be fetched)")
-            }
-            _ => ("pass", ""),
-        };
-        let _ = writeln!(out, "  {mark:<12} {name}{why}");
-    }
-
-    // The cause and hint authlens would log if the API answered this token with a 401.
-    let verdict = classify_as_401(policy, report, token);
-    let _ = writeln!(out);
-    match (&report.verdict, verdict) {
-        (Verdict::Valid, _) => {
-            let _ = writeln!(
-                out,
-                "verdict            valid: authlens would not flag this token"
-            );
-            let _ = writeln!(
-                out,
-                "if the API rejects it, authlens names upstream_rejected_valid_token and logs the API's own words"
-            );
-        }
-        (_, Some((cause, detail, hint))) => {
-            let _ = writeln!(
-                out,
-                "cause              {cause}{}",
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(" / {detail}")
-                }
-            );
-            let _ = writeln!(out, "hint               {hint}");
-        }
-        (_, None) => {
-            let _ = writeln!(out, "verdict            not decided");
-        }
-    }
-    Explanation {
-        text: out,
-        valid: report.verdict == Verdict::Valid,
-    }
-}
-
-fn classify_as_401(
-    policy: &Policy,
-    report: &TokenReport,
+/// Explains `token` against `policy` (`None`: no config given) and, with `keys`, that key set
+/// instead of the issuer's.
+pub async fn explain(
+    policy: Option<Policy>,
     token: &str,
-) -> Option<(&'static str, &'static str, String)> {
-    let header = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
-    let mut headers = HeaderMap::new();
-    headers.insert(http::header::AUTHORIZATION, header);
-    let uri: http::Uri = "/".parse().ok()?;
-    let request = RequestFacts::offline(uri, &headers, policy.routes.unmatched());
-    let mut challenge = HeaderMap::new();
-    challenge.insert(
-        http::header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
-    let outcome = Outcome::Response(ResponseFacts::from_head(
-        StatusCode::UNAUTHORIZED,
-        &challenge,
-        false,
-    ));
-    let c = classify::classify(&Exchange {
-        request: &request,
-        token: Some(report),
-        outcome: &outcome,
-        policy,
-        history: History::default(),
-        now: SystemTime::now(),
+    keys: Option<KeySource>,
+) -> Result<Report, ExplainError> {
+    let token = token.trim();
+    let configured = policy.is_some();
+    let mut policy = policy.unwrap_or_else(Policy::empty);
+    let now = unix_now();
+    let keys = match keys {
+        Some(source) => Some(load_keys(&source).await?),
+        None => None,
+    };
+    if keys.is_some() && !configured {
+        trust_the_tokens_issuer(&mut policy, token);
+    }
+    let policy = Arc::new(policy);
+    let (report, keys) = match keys {
+        Some((set, from)) => (verify_with(&policy, token, &set, now), Some(from)),
+        None => {
+            let metrics = Arc::new(Metrics::new()?);
+            let inspector = Standalone::start(policy.clone(), metrics, InspectorOptions::default());
+            let report = inspector.verify(token).await;
+            let keys = report
+                .issuer
+                .filter(|i| inspector.trust.has_keys(*i))
+                .map(|i| format!("the key set of issuer {}", policy.issuers[i].name));
+            (report, keys)
+        }
+    };
+    let cx = Context {
+        policy: &policy,
+        configured,
+        keys,
+        now,
+    };
+    Ok(model::build(&cx, &report, token))
+}
+
+/// Without a config, `--jwks` checks the signature of whatever issuer the token names: one
+/// issuer that accepts any audience, any asymmetric algorithm and no particular claims.
+fn trust_the_tokens_issuer(policy: &mut Policy, token: &str) {
+    let iss = decode(token)
+        .ok()
+        .and_then(|d| d.claims.iss)
+        .unwrap_or_default();
+    policy.issuers.push(IssuerPolicy {
+        name: "jwks".into(),
+        issuer: iss,
+        jwks: JwksSource::Discover,
+        audiences: Vec::new(),
+        algorithms: Vec::new(),
+        required_claims: Vec::new(),
+        accepted_types: None,
+        client_ids: Vec::new(),
+        jwks_ttl: Duration::from_secs(300),
+        jwks_min_refetch: Duration::from_secs(30),
+        jwks_timeout: Duration::from_secs(5),
+        ca_file: None,
     });
-    c.failure
-        .map(|f| (f.cause.label(), f.detail.label(), f.hint))
+}
+
+async fn load_keys(source: &KeySource) -> Result<(KeySet, String), ExplainError> {
+    let (body, from) = match source {
+        KeySource::File(path) => {
+            let body = std::fs::read(path).map_err(|source| ExplainError::ReadKeys {
+                path: path.display().to_string(),
+                source,
+            })?;
+            (body, format!("--jwks {}", path.display()))
+        }
+        KeySource::Url(url) => {
+            let uri: http::Uri = url.parse().map_err(|_| ExplainError::BadUrl(url.clone()))?;
+            let client = HttpClient::new(None)?;
+            let fetched = client.get(&uri, Duration::from_secs(10)).await?;
+            (fetched.body.to_vec(), format!("--jwks {url}"))
+        }
+    };
+    let set = KeySet::parse(&body, None, tokio::time::Instant::now()).map_err(|reason| {
+        ExplainError::ParseKeys {
+            from: from.clone(),
+            reason,
+        }
+    })?;
+    let n = set.keys.len();
+    Ok((
+        set,
+        format!("{from} ({n} key{})", if n == 1 { "" } else { "s" }),
+    ))
+}
+
+/// The sidecar's checks in its order, with `set` as the issuer's keys.
+fn verify_with(policy: &Policy, token: &str, set: &KeySet, now: i64) -> TokenReport {
+    let mut report = TokenReport {
+        fingerprint: Fingerprint::of(token),
+        header: Default::default(),
+        claims: Default::default(),
+        issuer: None,
+        verdict: Verdict::Unverified,
+    };
+    let d = match decode(token) {
+        Ok(d) => d,
+        Err(detail) => {
+            report.verdict =
+                Verdict::Invalid(Check::new(crate::cause::Cause::TokenMalformed, detail));
+            return report;
+        }
+    };
+    let verdict = match checks::before_keys(&d, policy) {
+        Err(check) => Verdict::Invalid(check),
+        Ok((None, _)) => Verdict::Unverified,
+        Ok((Some(i), alg)) => {
+            report.issuer = Some(i);
+            let candidates = checks::candidates(d.header.kid.as_deref(), alg, &set.keys);
+            let keys = if candidates.is_empty() {
+                Err(checks::kid_unknown(&d, &set.kids()))
+            } else {
+                checks::signature(&d, alg, &candidates)
+            };
+            match keys.and_then(|()| checks::after_keys(&d, &policy.issuers[i], policy, now)) {
+                Ok(()) => Verdict::Valid,
+                Err(check) => Verdict::Invalid(check),
+            }
+        }
+    };
+    report.header = d.header;
+    report.claims = d.claims;
+    report.verdict = verdict;
+    report
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -33,3 +33,5 @@ pub mod upstream;
 pub mod cli;
 pub mod demo;
 pub mod explain;
+pub mod recent;
+pub mod top;

@@ -11,7 +11,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { file } => check_config(&file),
-        Command::Explain { config, token } => match explain(config, token) {
+        Command::Explain {
+            config,
+            jwks,
+            json,
+            token,
+        } => match explain(config, jwks, json, token) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
@@ -23,11 +28,23 @@ fn main() -> ExitCode {
             listen,
             admin_listen,
             once,
-        } => match demo(listen, admin_listen, once) {
+            logs,
+        } => match demo(listen, admin_listen, once, logs) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
                 eprintln!("authlens demo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Top {
+            admin,
+            once,
+            interval,
+        } => match top(admin, once, interval) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("authlens top: {e:#}");
                 ExitCode::FAILURE
             }
         },
@@ -94,33 +111,55 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 /// Prints the explanation; returns whether the token passes every check.
-fn explain(config: Option<std::path::PathBuf>, token: Option<String>) -> anyhow::Result<bool> {
+fn explain(
+    config: Option<std::path::PathBuf>,
+    jwks: Option<String>,
+    json: bool,
+    token: Option<String>,
+) -> anyhow::Result<bool> {
     let token = match token.as_deref() {
         Some(t) if t != "-" => t.to_string(),
         _ => std::io::read_to_string(std::io::stdin())
             .context("reading the token from standard input")?,
     };
     // explain never contacts the upstream; this placeholder satisfies validation for a file
-    // (or no file) that names none.
+    // that names none.
     let overrides = Overrides {
         upstream: Some("http://127.0.0.1:9".into()),
         ..Overrides::default()
     };
-    let settings = match &config {
-        Some(path) => config::load_file(path, &overrides)?,
-        None => config::load_str("", &overrides)?,
+    let policy = match &config {
+        Some(path) => Some(config::load_file(path, &overrides)?.live.policy),
+        None => None,
     };
     authlens::telemetry::logging::init("error", authlens::config::LogFormat::Plain);
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let explanation = runtime.block_on(authlens::explain::explain(settings.live.policy, &token))?;
-    print!("{}", explanation.text);
-    Ok(explanation.valid)
+    let keys = jwks.as_deref().map(authlens::explain::KeySource::parse);
+    let report = runtime.block_on(authlens::explain::explain(policy, &token, keys))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", authlens::explain::text(&report));
+    }
+    Ok(report.valid())
 }
 
 /// Runs the tour; with `once`, returns whether every verdict matched.
-fn demo(listen: String, admin_listen: String, once: bool) -> anyhow::Result<bool> {
-    authlens::telemetry::logging::init("warn", authlens::config::LogFormat::Plain);
+fn demo(listen: String, admin_listen: String, once: bool, logs: bool) -> anyhow::Result<bool> {
+    use authlens::config::LogFormat;
+    use std::io::IsTerminal;
+    if logs {
+        authlens::telemetry::logging::init("warn", LogFormat::Plain);
+    } else {
+        // The sidecar's own lines, as it writes them in production, kept off the screen.
+        let path = std::env::temp_dir().join(format!("authlens-demo-{}.log", std::process::id()));
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("creating the log file {}", path.display()))?;
+        authlens::telemetry::logging::init_to("info", LogFormat::Json, std::sync::Mutex::new(file));
+        println!("authlens's own log lines (JSON): {}", path.display());
+    }
+    let colour = std::io::stdout().is_terminal();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
@@ -134,33 +173,35 @@ fn demo(listen: String, admin_listen: String, once: bool) -> anyhow::Result<bool
     let options = authlens::demo::DemoOptions {
         listen,
         admin_listen,
+        keep_traffic: !once,
     };
-    let rows = runtime.block_on(authlens::demo::run(options, shutdown, move |rows, proxy, admin| {
-        print_table(rows);
-        if once {
-            let _ = done_tx.send(());
-        } else {
-            println!("\nauthlens keeps serving the demo API:");
-            println!("  curl -i http://{proxy}/files            # token_missing");
-            println!("  curl -s http://{admin}/metrics | grep authlens_failures_total | grep -v ' 0$'");
-            println!("Ctrl-C to stop.");
-        }
-    }))?;
+    let rows = runtime.block_on(authlens::demo::run(
+        options,
+        shutdown,
+        move |rows, proxy, admin| {
+            print!("\n{}", authlens::demo::table(rows, colour));
+            if once {
+                let _ = done_tx.send(());
+            } else {
+                let every = authlens::demo::TRAFFIC_EVERY.as_secs();
+                print!("{}", authlens::demo::where_to_look(proxy, admin, every));
+            }
+        },
+    ))?;
     Ok(rows.iter().all(|r| r.matches()))
 }
 
-fn print_table(rows: &[authlens::demo::Row]) {
-    println!("\n{:<44} {:>6}  authlens named", "scenario", "status");
-    for r in rows {
-        let mark = if r.matches() {
-            "ok".to_string()
-        } else {
-            format!("expected {}", r.expected)
-        };
-        println!("{:<44} {:>6}  {:<40} {mark}", r.name, r.status, r.got);
-    }
-    let good = rows.iter().filter(|r| r.matches()).count();
-    println!("{good} of {} scenarios named as expected", rows.len());
+fn top(admin: String, once: bool, interval: u64) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let options = authlens::top::TopOptions {
+        admin,
+        once,
+        interval: std::time::Duration::from_secs(interval),
+    };
+    Ok(runtime.block_on(authlens::top::run(options))?)
 }
 
 /// SIGTERM (Kubernetes starting a graceful shutdown) or SIGINT (Ctrl-C).

@@ -81,6 +81,14 @@ impl Exchange<'_> {
         if let Some(f) = &c.failure {
             metrics.failure(route, f.cause, f.detail);
             self.log_failure(f);
+            metrics.global().recent.record(&crate::recent::Failed {
+                request: self.request,
+                token: self.token,
+                status: self.status,
+                failure: f,
+                words: &c.upstream_words,
+                policy: self.policy,
+            });
         }
         for finding in &c.findings {
             metrics.finding(route, *finding);

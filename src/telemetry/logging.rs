@@ -10,6 +10,14 @@ pub const ENV_LOG: &str = "AUTHLENS_LOG";
 pub const ENV_LOG_FORMAT: &str = "AUTHLENS_LOG_FORMAT";
 
 pub fn init(level: &str, format: LogFormat) {
+    init_to(level, format, std::io::stdout);
+}
+
+/// As `init`, writing the lines to `writer` (e.g. a file for `authlens demo`).
+pub fn init_to<W>(level: &str, format: LogFormat, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = std::env::var(ENV_LOG)
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
@@ -21,7 +29,7 @@ pub fn init(level: &str, format: LogFormat) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stdout);
+        .with_writer(writer);
     // A second init (tests, reload) keeps the first subscriber.
     let _ = match format {
         LogFormat::Json => builder

@@ -86,6 +86,8 @@ pub struct Metrics {
     health_checks: IntCounterVec,
     config_loads: IntCounter,
     pub config_last_reload_success: Gauge,
+    /// The last failures, for `/failures` and `authlens top` (fed beside the failure counter).
+    pub recent: crate::recent::Recent,
 }
 
 /// The families labelled by route.
@@ -282,6 +284,7 @@ impl Metrics {
             jwks_last_success,
             upstream_up,
             config_last_reload_success,
+            recent: crate::recent::Recent::default(),
         })
     }
 

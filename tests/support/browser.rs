@@ -88,6 +88,29 @@ impl Browser {
             .await;
     }
 
+    /// Resizes the window, e.g. to a phone's viewport.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        let rect = json!({ "width": width, "height": height });
+        self.command(Method::POST, "window/rect", rect).await;
+    }
+
+    /// The page as the browser holds it now (after parsing and any script).
+    pub async fn source(&self) -> String {
+        let path = format!("/session/{}/source", self.session);
+        let v = self.call(Method::GET, &path, None).await;
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// A PNG screenshot of the viewport.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let path = format!("/session/{}/screenshot", self.session);
+        let v = self.call(Method::GET, &path, None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .expect("base64 PNG")
+    }
+
     /// Runs `script` as an async WebDriver script: its last argument is the callback.
     pub async fn run_async(&self, script: &str, args: Value) -> Value {
         let body = json!({ "script": script, "args": args });

@@ -1,6 +1,10 @@
 //! authlens's own checks on a decoded token, in the taxonomy's order: what kind of token it is,
 //! `alg`, `iss`, `typ` policy, then (with keys) `kid` and signature, then `aud`, time and
-//! required claims. Each failure names what was expected and what the token had.
+//! required claims (`ORDER`, in `steps.rs`, is that order as data; its tests hold these
+//! functions to it). Each failure names what was expected and what the token had.
+
+mod steps;
+pub use steps::{ORDER, Step, TokenKind};
 
 use super::Key;
 use super::decode::Decoded;
