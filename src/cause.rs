@@ -10,15 +10,30 @@ pub enum Category {
     Authz,
     Cors,
     Upstream,
+    /// The seed's Steps 2–3: failures at an authorization server's token endpoint.
+    TokenEndpoint,
+    /// The caller's side of the wire: it went away, or sent what no server accepts.
+    Client,
 }
 
 impl Category {
+    pub const ALL: &'static [Category] = &[
+        Category::Authn,
+        Category::Authz,
+        Category::Cors,
+        Category::Upstream,
+        Category::TokenEndpoint,
+        Category::Client,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Category::Authn => "authn",
             Category::Authz => "authz",
             Category::Cors => "cors",
             Category::Upstream => "upstream",
+            Category::TokenEndpoint => "token_endpoint",
+            Category::Client => "client",
         }
     }
 }
@@ -118,8 +133,36 @@ causes! {
     UpstreamResponseTimeout = "upstream_response_timeout", Upstream, [];
     UpstreamReset = "upstream_reset", Upstream, [];
     UpstreamServerError = "upstream_server_error", Upstream, [];
-    ClientAborted = "client_aborted", Upstream, [];
+    UpstreamResponseInvalid = "upstream_response_invalid", Upstream, [HeadTooLarge, Malformed];
+    ClientAborted = "client_aborted", Client, [];
+    RequestRejected = "request_rejected", Client,
+        [HeadTooLarge, TooManyHeaders, HeadTimeout, Malformed];
     HealthCheckFailed = "health_check_failed", Upstream, [Status, NotFound, Timeout, Refused];
+    TeDiscoveryFailed = "te_discovery_failed", TokenEndpoint, [];
+    TeTokenEndpointNotFound = "te_token_endpoint_not_found", TokenEndpoint, [];
+    TeMissingParameter = "te_missing_parameter", TokenEndpoint,
+        [Audience, Resource, SubjectToken, SubjectTokenType, RequestedTokenType, Assertion,
+         GrantType, Other];
+    TeSubjectTokenInvalid = "te_subject_token_invalid", TokenEndpoint,
+        [Type, Signature, AudClientMismatch, NoSub, Expired];
+    TeInvalidTarget = "te_invalid_target", TokenEndpoint, [TrailingSlash, Other];
+    TeInvalidScope = "te_invalid_scope", TokenEndpoint, [CommaSeparated, NotInAssertion, Other];
+    TeInvalidClientWrongPair = "te_invalid_client_wrong_pair", TokenEndpoint, [];
+    TeInvalidClientCredentials = "te_invalid_client_credentials", TokenEndpoint,
+        [SecretOrDeleted, AuthMethod];
+    TeUnsupportedGrantType = "te_unsupported_grant_type", TokenEndpoint,
+        [GrantType, RequestedTokenType];
+    IdjagTypInvalid = "idjag_typ_invalid", TokenEndpoint, [];
+    IdjagAudienceMismatch = "idjag_audience_mismatch", TokenEndpoint,
+        [TrailingSlash, Scheme, Case, Other];
+    IdjagIssuerUntrusted = "idjag_issuer_untrusted", TokenEndpoint, [];
+    IdjagSignatureInvalid = "idjag_signature_invalid", TokenEndpoint, [KidUnknown, Alg, Signature];
+    IdjagExpired = "idjag_expired", TokenEndpoint, [Expired, NotYetValid, ClockSkew];
+    IdjagClientIdUnknown = "idjag_client_id_unknown", TokenEndpoint, [];
+    IdjagReplayed = "idjag_replayed", TokenEndpoint, [];
+    TeStepUpRequired = "te_step_up_required", TokenEndpoint, [];
+    TeServerError = "te_server_error", TokenEndpoint, [];
+    TeInvalidGrantUnclassified = "te_invalid_grant_unclassified", TokenEndpoint, [];
 }
 
 /// The `detail` label: a closed set, meaningful only together with its cause.
@@ -166,6 +209,28 @@ pub enum Detail {
     NotFound,
     Timeout,
     Refused,
+    HeadTooLarge,
+    TooManyHeaders,
+    HeadTimeout,
+    Audience,
+    Resource,
+    SubjectToken,
+    SubjectTokenType,
+    RequestedTokenType,
+    Assertion,
+    GrantType,
+    Type,
+    Signature,
+    AudClientMismatch,
+    NoSub,
+    CommaSeparated,
+    NotInAssertion,
+    SecretOrDeleted,
+    AuthMethod,
+    KidUnknown,
+    Alg,
+    NotYetValid,
+    ClockSkew,
 }
 
 impl Detail {
@@ -212,6 +277,28 @@ impl Detail {
             Detail::NotFound => "not_found",
             Detail::Timeout => "timeout",
             Detail::Refused => "refused",
+            Detail::HeadTooLarge => "head_too_large",
+            Detail::TooManyHeaders => "too_many_headers",
+            Detail::HeadTimeout => "head_timeout",
+            Detail::Audience => "audience",
+            Detail::Resource => "resource",
+            Detail::SubjectToken => "subject_token",
+            Detail::SubjectTokenType => "subject_token_type",
+            Detail::RequestedTokenType => "requested_token_type",
+            Detail::Assertion => "assertion",
+            Detail::GrantType => "grant_type",
+            Detail::Type => "type",
+            Detail::Signature => "signature",
+            Detail::AudClientMismatch => "aud_client_mismatch",
+            Detail::NoSub => "no_sub",
+            Detail::CommaSeparated => "comma_separated",
+            Detail::NotInAssertion => "not_in_assertion",
+            Detail::SecretOrDeleted => "secret_or_deleted",
+            Detail::AuthMethod => "auth_method",
+            Detail::KidUnknown => "kid_unknown",
+            Detail::Alg => "alg",
+            Detail::NotYetValid => "not_yet_valid",
+            Detail::ClockSkew => "clock_skew",
         }
     }
 }
