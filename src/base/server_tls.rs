@@ -68,11 +68,12 @@ impl ServerTlsFiles {
                 )
             }
         };
-        let mut config = builder.with_single_cert(chain, key).map_err(|e| {
-            CaError::at(
+        let mut config = builder.with_single_cert(chain, key).map_err(|e| match e {
+            rustls::Error::InvalidCertificate(_) => CaError::at(&self.cert_file, e.to_string()),
+            _ => CaError::at(
                 &self.key_file,
                 format!("does not fit {}: {e}", display(&self.cert_file)),
-            )
+            ),
         })?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(config)
