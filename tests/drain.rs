@@ -12,6 +12,7 @@ use support::upstream::reply;
 use support::{Authlens, Upstream};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 const IN_FLIGHT: usize = 300;
 const H2_CONNECTIONS: usize = 3;
@@ -66,12 +67,19 @@ async fn read(resp: http::Response<hyper::body::Incoming>) -> (StatusCode, Bytes
     (status, body)
 }
 
-fn assert_all_done(results: Vec<(StatusCode, Bytes)>) {
-    assert_eq!(results.len(), IN_FLIGHT);
-    let failed: Vec<_> = results
-        .iter()
-        .filter(|(s, b)| *s != StatusCode::OK || &b[..] != b"done")
-        .collect();
+/// Every call answered 200 "done", none lost.
+async fn assert_all_done(calls: Vec<JoinHandle<(StatusCode, Bytes)>>) {
+    assert_eq!(calls.len(), IN_FLIGHT);
+    let mut failed = Vec::new();
+    for call in calls {
+        let (status, body) = tokio::time::timeout(Duration::from_secs(20), call)
+            .await
+            .expect("answered in time")
+            .expect("the call ran");
+        if status != StatusCode::OK || &body[..] != b"done" {
+            failed.push((status, body));
+        }
+    }
     assert!(
         failed.is_empty(),
         "{} lost: {:?}",
@@ -101,16 +109,7 @@ async fn sigterm_loses_none_of_300_http1_requests() {
         }));
     }
     let status = terminate_with_all_in_flight(authlens, &upstream, release).await;
-    let mut results = Vec::new();
-    for call in calls {
-        results.push(
-            tokio::time::timeout(Duration::from_secs(20), call)
-                .await
-                .unwrap()
-                .unwrap(),
-        );
-    }
-    assert_all_done(results);
+    assert_all_done(calls).await;
     assert!(status.success(), "drained in time: {status}");
 }
 
@@ -136,15 +135,6 @@ async fn sigterm_loses_none_of_300_h2_streams() {
         }
     }
     let status = terminate_with_all_in_flight(authlens, &upstream, release).await;
-    let mut results = Vec::new();
-    for call in calls {
-        results.push(
-            tokio::time::timeout(Duration::from_secs(20), call)
-                .await
-                .unwrap()
-                .unwrap(),
-        );
-    }
-    assert_all_done(results);
+    assert_all_done(calls).await;
     assert!(status.success(), "drained in time: {status}");
 }

@@ -2,13 +2,14 @@
 //! and Rust clients (h2 and HTTP/1.1 by ALPN), client certificates, a certificate rotated on
 //! disk while an HTTP/2 connection stays open, and unusable files refused at start and reload.
 
+mod certs;
 mod support;
 
 use bytes::Bytes;
+use certs::Ca;
 use http::{Request, Version};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::path::{Path, PathBuf};
@@ -19,35 +20,14 @@ use support::upstream::reply;
 use support::{Authlens, Upstream};
 use tokio::net::TcpStream;
 
-struct Ca {
-    issuer: Issuer<'static, KeyPair>,
-    pem: String,
-}
-
 fn ca() -> Ca {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    // OpenSSL (curl) takes a leaf whose subject equals its issuer for self-signed.
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "authlens test CA");
-    let key = KeyPair::generate().unwrap();
-    let pem = params.self_signed(&key).unwrap().pem();
-    Ca {
-        issuer: Issuer::new(params, key),
-        pem,
-    }
+    Ca::new("authlens test CA")
 }
 
 /// A certificate for `localhost` and 127.0.0.1 signed by `ca`: (cert PEM, key PEM).
 fn leaf(ca: &Ca) -> (String, String) {
-    let mut params = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    let key = KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &ca.issuer).unwrap();
-    (cert.pem(), key.serialize_pem())
+    let leaf = ca.leaf();
+    (leaf.cert_pem, leaf.key_pem)
 }
 
 struct Files {

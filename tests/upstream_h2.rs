@@ -1,16 +1,16 @@
 //! HTTP/2 to the upstream: h2c by config, h2 by ALPN on https; HTTP/1.1 clients served over an
 //! h2 upstream connection and h2 clients over an HTTP/1.1 one. The upstream says what it got.
 
+mod certs;
 mod support;
 
 use bytes::Bytes;
+use certs::Ca;
 use http::{Request, Version};
 use http_body_util::{BodyExt, Empty};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use support::upstream::{Body, reply};
@@ -74,26 +74,8 @@ async fn http1_upstream_serves_h2_clients_with_a_host_header() {
 
 /// An https upstream whose ALPN offers `alpn`; returns its address and the CA's PEM.
 async fn tls_upstream(alpn: &[&[u8]]) -> (SocketAddr, String) {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "h2 test CA");
-    let ca_key = KeyPair::generate().unwrap();
-    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
-    let issuer = Issuer::new(ca, ca_key);
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".into()])
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
-    let mut config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .unwrap();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let ca = Ca::new("h2 test CA");
+    let config = ca.server_config(alpn);
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -112,7 +94,7 @@ async fn tls_upstream(alpn: &[&[u8]]) -> (SocketAddr, String) {
             });
         }
     });
-    (addr, ca_pem)
+    (addr, ca.pem)
 }
 
 fn https_authlens(addr: SocketAddr, ca_pem: &str, dir: &tempfile::TempDir) -> Authlens {

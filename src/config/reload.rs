@@ -62,3 +62,6 @@ pub fn needs_restart(old: &Fixed, new: &Fixed) -> Vec<&'static str> {
     }
     keys
 }
+
+#[cfg(test)]
+mod tests;

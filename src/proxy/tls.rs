@@ -72,13 +72,13 @@ impl TlsIo {
                     ))
                 }
             };
-            *self = match done {
-                Ok(stream) => TlsIo::Ready(Box::new(stream)),
+            match done {
+                Ok(stream) => *self = TlsIo::Ready(Box::new(stream)),
                 Err(e) => {
                     *self = TlsIo::Failed;
                     return Poll::Ready(Err(e));
                 }
-            };
+            }
         }
         match self {
             TlsIo::Ready(stream) => Poll::Ready(Ok(Pin::new(stream.as_mut()))),
