@@ -241,3 +241,24 @@ async fn sighup_never_ends_the_process() {
     );
     assert!(authlens.alive());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_level_follows_a_reload() {
+    let upstream = Upstream::fixed(200, &[], "ok").await;
+    let authlens = Authlens::start(&upstream.url(), "");
+    let base = Authlens::config(&upstream.url(), "");
+    let ok = "authlens_config_reloads_total{result=\"ok\"}";
+    // At `error`, the reload's own info line is filtered out, though the reload is counted.
+    rewrite(&authlens, &format!("{base}log:\n  level: error\n"));
+    authlens.signal("HUP");
+    authlens.wait_metric(ok, 2.0).await;
+    // The line would follow the count at once; give it time to show if it were written.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(authlens.reload_count(), 0, "{}", authlens.raw_output());
+    // Back at `info`, the next reload is logged again.
+    rewrite(&authlens, &format!("{base}log:\n  level: info\n"));
+    authlens.signal("HUP");
+    authlens.wait_metric(ok, 3.0).await;
+    assert_eq!(authlens.reload_line(1)["epoch"], 3);
+    assert_eq!(authlens.reload_count(), 1);
+}
