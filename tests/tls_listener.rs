@@ -327,3 +327,28 @@ fn an_unusable_key_file_stops_the_start_with_exit_1() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("downstream.tls.key_file"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_handshake_is_dropped() {
+    use tokio::io::AsyncReadExt;
+    let (ca, files, upstream) = (ca(), Files::new(), upstream().await);
+    let (cert, key) = leaf(&ca);
+    files.put("cert.pem", &cert);
+    files.put("key.pem", &key);
+    let config = tls_config(&files, "").replace(
+        "downstream:\n",
+        "downstream:\n  header_read_timeout: 300ms\n",
+    );
+    let authlens = Authlens::start(&upstream.url(), &config);
+    let addr = authlens.proxy.trim_start_matches("http://").to_string();
+    let mut silent = TcpStream::connect(&addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "closed by authlens, not left open: {read:?}"
+    );
+    // The listener itself kept serving.
+    let (tls, _) = connect(&ca, &addr, &[b"h2"]).await;
+    drop(tls);
+}
