@@ -2,7 +2,7 @@
 # The whole test suite. Installs the system packages the tests need when they are missing
 # (prometheus and prometheus-alertmanager for the rules and stack tests, chromium for the CORS
 # and failures-page browser tests, node for the interop test, tmux for the `authlens top`
-# terminal test), then runs every test.
+# terminal test, python3 with pip for the gRPC test's grpcio from PyPI), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +17,19 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3 python3-pip)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+# The gRPC test's real server and client. Debian's python3 refuses a system-wide pip install
+# unless told that is intended.
+if ! python3 -c "import grpc" >/dev/null 2>&1; then
+  python3 -m pip install --quiet grpcio 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages grpcio
 fi
 
 for pkg in tests/interop/*/; do

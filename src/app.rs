@@ -2,6 +2,10 @@
 //! sets, the inspector), the first generation, the upstream client, the mode, the proxy and
 //! admin listeners; and runs it until told to stop.
 
+mod reload;
+
+pub use reload::Reloads;
+
 use crate::admin::{self, AdminState};
 use crate::base::tls::CaError;
 use crate::config::Settings;
@@ -10,7 +14,7 @@ use crate::health::Prober;
 use crate::inspect::{Inspector, InspectorOptions};
 use crate::keys::KeyStore;
 use crate::modes::resource_server::ResourceServer;
-use crate::proxy::{self, Shared};
+use crate::proxy::{self, Certs, Shared, TlsListener};
 use crate::telemetry::events::{self, KeySetEvents};
 use crate::telemetry::metrics::Metrics;
 use crate::upstream::{self, Protocol, Resolver};
@@ -44,6 +48,23 @@ pub async fn run(
     run_with(settings, Resolver::default(), shutdown, on_bound).await
 }
 
+/// `run`, reading the configuration again from `reloads.source` on each of its requests.
+pub async fn run_reloading(
+    settings: Settings,
+    reloads: Reloads,
+    shutdown: impl Future<Output = ()>,
+    on_bound: impl FnOnce(SocketAddr, SocketAddr),
+) -> Result<bool, StartError> {
+    serve(
+        settings,
+        Resolver::default(),
+        Some(reloads),
+        shutdown,
+        on_bound,
+    )
+    .await
+}
+
 /// `run`, resolving the upstream's host name with `resolver` instead of the system's.
 pub async fn run_with(
     settings: Settings,
@@ -51,7 +72,21 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()>,
     on_bound: impl FnOnce(SocketAddr, SocketAddr),
 ) -> Result<bool, StartError> {
+    serve(settings, resolver, None, shutdown, on_bound).await
+}
+
+async fn serve(
+    settings: Settings,
+    resolver: Resolver,
+    reloads: Option<Reloads>,
+    shutdown: impl Future<Output = ()>,
+    on_bound: impl FnOnce(SocketAddr, SocketAddr),
+) -> Result<bool, StartError> {
     let Settings { fixed, live } = settings;
+    let certs = match &fixed.tls {
+        Some(tls) => Some(Arc::new(Certs::load(tls.files.clone())?)),
+        None => None,
+    };
     let bind = |addr| async move {
         TcpListener::bind(addr)
             .await
@@ -80,7 +115,7 @@ pub async fn run_with(
     let upstream_uri = live.upstream.uri.clone();
     let generations = Arc::new(Generations::new(live, durable));
     events::ConfigLoaded.emit(&metrics);
-    let protocol = Protocol::Http1;
+    let protocol = Protocol::from(fixed.connector.protocol);
     let shared = Arc::new(Shared {
         client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
         generations: generations.clone(),
@@ -103,10 +138,20 @@ pub async fn run_with(
         gate_on_upstream: fixed.health.as_ref().is_some_and(|h| h.gate_readiness),
     });
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin.clone()));
-    let sweeper = tokio::spawn(sweep_preflights(generations));
+    let sweeper = tokio::spawn(sweep_preflights(generations.clone()));
+    let mut background = vec![sweeper];
+    if let Some(reloads) = reloads {
+        let task = reload::serve(reloads, fixed.clone(), generations, certs.clone());
+        background.push(tokio::spawn(task));
+    }
+    if let (Some(certs), Some(tls)) = (&certs, &fixed.tls) {
+        let task = reload::watch_certs(certs.clone(), tls.check_interval);
+        background.push(tokio::spawn(task));
+    }
     tracing::info!(
         message = "authlens started",
         listen = %proxy_addr,
+        tls = certs.is_some(),
         admin_listen = %admin_addr,
         upstream = %upstream_uri,
     );
@@ -125,9 +170,17 @@ pub async fn run_with(
         admin_flag.serving.store(false, Ordering::Relaxed);
         tracing::info!(message = "shutting down: draining in-flight requests");
     };
-    let drained = proxy::serve(listener, shared, options, shutdown).await;
+    let drained = match certs {
+        Some(certs) => {
+            let tls = TlsListener::new(listener, certs, fixed.header_read_timeout);
+            proxy::serve(tls, shared, options, shutdown).await
+        }
+        None => proxy::serve(listener, shared, options, shutdown).await,
+    };
     admin_task.abort();
-    sweeper.abort();
+    for task in background {
+        task.abort();
+    }
     if let Some(task) = health_task {
         task.abort();
     }

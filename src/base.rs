@@ -4,4 +4,5 @@
 pub mod clock;
 pub mod error;
 pub mod hex;
+pub mod server_tls;
 pub mod tls;

@@ -95,7 +95,7 @@ pub fn classify(x: &Exchange<'_>) -> Classification {
         }
         Outcome::Response(resp) => resp,
     };
-    let words = crate::evidence::challenge::words(&resp.answer());
+    let words = resp.words();
     let auth = auth_failure(x, resp, &words);
     let failure = match (cors::check(x, resp, auth.as_ref()), auth) {
         (Some(mut cors), Some(auth)) => {
@@ -119,9 +119,10 @@ pub fn classify(x: &Exchange<'_>) -> Classification {
     }
 }
 
-/// The auth verdict for an error the upstream gave, by evidence rather than status alone.
+/// The auth verdict for an error the upstream gave, by evidence rather than status alone
+/// (a gRPC status counts as the HTTP status it means).
 fn auth_failure(x: &Exchange<'_>, resp: &ResponseFacts, words: &UpstreamWords) -> Option<Failure> {
-    match resp.status.as_u16() {
+    match resp.auth_status().as_u16() {
         401 => Some(authn::classify(x, resp, words)),
         403 => Some(authz::classify(x, resp, words)),
         400 if words.error.as_deref() == Some("invalid_request") => {

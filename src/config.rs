@@ -7,13 +7,17 @@ mod duration;
 mod load;
 mod model;
 mod problem;
+mod reload;
 mod validate;
 
 pub use duration::Duration;
 pub use load::{Overrides, load_file, load_str};
 pub use model::*;
 pub use problem::{ConfigError, Problem};
-pub use validate::{ConnectorSettings, Fixed, HealthSettings, Live, Settings, UpstreamSettings};
+pub use reload::{Source, needs_restart};
+pub use validate::{
+    ConnectorSettings, Fixed, HealthSettings, ListenerTls, Live, Settings, UpstreamSettings,
+};
 
 #[cfg(test)]
 mod tests;

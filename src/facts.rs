@@ -1,6 +1,7 @@
 //! What authlens observed about one exchange, gathered as plain data so `classify` can stay a
 //! pure function.
 
+pub mod grpc;
 mod request;
 mod response;
 pub mod trace_context;

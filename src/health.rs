@@ -8,7 +8,7 @@ use crate::config::{ConnectorSettings, HealthSettings};
 use crate::facts::TransportError;
 use crate::telemetry::events::HealthProbe;
 use crate::telemetry::metrics::Metrics;
-use crate::upstream::{self, Protocol, Resolver, UpstreamClient};
+use crate::upstream::{self, Resolver, UpstreamClient};
 use bytes::Bytes;
 use http::{HeaderValue, Request, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Empty, Limited};
@@ -39,7 +39,7 @@ impl Prober {
         resolver: &Resolver,
         metrics: Arc<Metrics>,
     ) -> Result<Self, CaError> {
-        let client = upstream::build_client(connector, resolver, Protocol::Http1)?;
+        let client = upstream::build_client(connector, resolver, connector.protocol.into())?;
         let mut parts = upstream.clone().into_parts();
         // Validation guarantees a path starting with `/`; fall back to the root otherwise.
         parts.path_and_query = Some(

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use authlens::cli::{Cli, Command, RunArgs};
-use authlens::config::{self, ConfigError, Overrides, Settings};
+use authlens::config::{self, ConfigError, Overrides};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -78,21 +78,17 @@ fn check_config(file: &std::path::Path) -> ExitCode {
     }
 }
 
-fn load(args: &RunArgs) -> Result<Settings, ConfigError> {
-    let overrides = Overrides {
-        listen: args.listen.clone(),
-        admin_listen: args.admin_listen.clone(),
-        upstream: args.upstream.clone(),
-        workers: args.workers,
-    };
-    match &args.config {
-        Some(path) => config::load_file(path, &overrides),
-        None => config::load_str("", &overrides),
-    }
-}
-
 fn run(args: RunArgs) -> anyhow::Result<()> {
-    let settings = load(&args)?;
+    let source = config::Source {
+        overrides: Overrides {
+            listen: args.listen.clone(),
+            admin_listen: args.admin_listen.clone(),
+            upstream: args.upstream.clone(),
+            workers: args.workers,
+        },
+        path: args.config,
+    };
+    let settings = source.load()?;
     authlens::telemetry::logging::init(&settings.live.log_level, settings.fixed.log_format);
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
@@ -103,7 +99,15 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let drained = runtime.block_on(authlens::app::run(settings, shutdown_signal(), |_, _| {}))?;
+    let drained = runtime.block_on(async {
+        // Installed before the listeners open: SIGHUP's default action would end the process.
+        let reloads = authlens::app::Reloads {
+            requests: reload_requests().context("installing the SIGHUP handler")?,
+            source,
+        };
+        let run = authlens::app::run_reloading(settings, reloads, shutdown_signal(), |_, _| {});
+        anyhow::Ok(run.await?)
+    })?;
     if !drained {
         tracing::warn!(message = "drain deadline passed with requests still in flight");
     }
@@ -202,6 +206,20 @@ fn top(admin: String, once: bool, interval: u64) -> anyhow::Result<()> {
         interval: std::time::Duration::from_secs(interval),
     };
     Ok(runtime.block_on(authlens::top::run(options))?)
+}
+
+/// SIGHUP asks for a reload. Signals arriving while one is pending collapse into it, since a
+/// reload reads the file as it is then.
+fn reload_requests() -> std::io::Result<tokio::sync::mpsc::Receiver<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let _ = tx.try_send(());
+        }
+    });
+    Ok(rx)
 }
 
 /// SIGTERM (Kubernetes starting a graceful shutdown) or SIGINT (Ctrl-C).

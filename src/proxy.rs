@@ -5,16 +5,20 @@
 mod accept;
 mod answer;
 mod body;
+mod certs;
 mod handler;
 mod headers;
 mod listener;
 pub mod phase;
 mod tap;
+mod tls;
 mod upgrade;
 
 pub use accept::{Accept, Connection};
+pub use certs::Certs;
 pub use listener::{ServeOptions, serve};
 pub use tap::Observer;
+pub use tls::TlsListener;
 
 use crate::generation::Generations;
 use crate::upstream::{Protocol, UpstreamClient};

@@ -7,33 +7,45 @@ use rustls_pki_types::pem::PemObject;
 use std::path::Path;
 use std::sync::Arc;
 
-/// A CA file that cannot be used.
+/// A certificate, key or CA file that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("CA file {path}: {reason}")]
+#[error("{path}: {reason}")]
 pub struct CaError {
     pub path: String,
     pub reason: String,
 }
 
-/// Client config trusting the web PKI and every certificate in `ca_file`. A file without a
-/// single certificate is refused: it is almost always the wrong file.
+impl CaError {
+    pub fn at(path: &Path, reason: impl Into<String>) -> Self {
+        CaError {
+            path: path.display().to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every certificate in a PEM file. A file without a single certificate is refused: it is
+/// almost always the wrong file.
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, CaError> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| CaError::at(path, e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CaError::at(path, e.to_string()))?;
+    if certs.is_empty() {
+        return Err(CaError::at(path, "no certificates in it"));
+    }
+    Ok(certs)
+}
+
+/// Client config trusting the web PKI and every certificate in `ca_file`.
 pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, CaError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     if let Some(path) = ca_file {
-        let err = |reason: String| CaError {
-            path: path.display().to_string(),
-            reason,
-        };
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| err(e.to_string()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| err(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(err("no certificates in it".into()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| err(e.to_string()))?;
+        for cert in read_certs(path)? {
+            roots
+                .add(cert)
+                .map_err(|e| CaError::at(path, e.to_string()))?;
         }
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());

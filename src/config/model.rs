@@ -48,6 +48,25 @@ pub struct Downstream {
     /// Adds `authlens-cause` to failed responses. Off by default: authlens is passive.
     #[serde(default)]
     pub diagnostic_header: bool,
+    /// Serve TLS instead of plain HTTP (absent: plain, the sidecar-behind-a-mesh case).
+    pub tls: Option<Tls>,
+}
+
+/// The client-facing listener's TLS: PEM files, re-read when they change on disk.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// Certificate chain, leaf first.
+    pub cert_file: Located<PathBuf>,
+    pub key_file: Located<PathBuf>,
+    /// CA certificates that sign client certificates; when set, clients are asked for one.
+    pub client_ca_file: Option<Located<PathBuf>>,
+    /// With `client_ca_file`: refuse a client without a certificate.
+    #[serde(default = "defaults::enabled")]
+    pub client_cert_required: bool,
+    /// How often the files are checked for a new certificate (SIGHUP checks at once).
+    #[serde(default = "defaults::tls_check_interval")]
+    pub check_interval: Duration,
 }
 
 impl Default for Downstream {
@@ -56,6 +75,7 @@ impl Default for Downstream {
             header_read_timeout: defaults::header_read_timeout(),
             max_header_bytes: defaults::max_header_bytes(),
             diagnostic_header: false,
+            tls: None,
         }
     }
 }
@@ -73,8 +93,22 @@ pub struct Upstream {
     pub idle_timeout: Duration,
     /// Extra CA certificates (PEM) trusted for an https upstream.
     pub ca_file: Option<Located<PathBuf>>,
+    /// What the upstream connection speaks.
+    #[serde(default)]
+    pub protocol: UpstreamProtocol,
     #[serde(default)]
     pub health: Health,
+}
+
+/// `auto`: HTTP/2 when an https upstream offers it by ALPN, else HTTP/1.1. `h2c`: HTTP/2 with
+/// prior knowledge (plain or TLS; what gRPC servers speak). `http1`: HTTP/1.1 only.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamProtocol {
+    #[default]
+    Auto,
+    H2c,
+    Http1,
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,6 +291,7 @@ impl Upstream {
             response_timeout: defaults::response_timeout(),
             idle_timeout: defaults::idle_timeout(),
             ca_file: None,
+            protocol: UpstreamProtocol::default(),
             health: Health::default(),
         }
     }
@@ -337,6 +372,9 @@ mod defaults {
     }
     pub fn scope_claim() -> String {
         "scope".into()
+    }
+    pub fn tls_check_interval() -> Duration {
+        Duration::from_secs(10)
     }
     pub fn preflight_window() -> Duration {
         Duration::from_secs(5)

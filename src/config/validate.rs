@@ -1,14 +1,15 @@
 //! Turns a parsed `Config` into runtime `Settings`, collecting every problem on the way so the
 //! operator sees all mistakes at once.
 
-use super::model::{Config, Located, LogFormat};
+use super::model::{Config, Located, LogFormat, UpstreamProtocol};
 use super::problem::Problem;
+use crate::base::server_tls::ServerTlsFiles;
 use crate::policy::{IssuerPolicy, JwksSource, PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
 use http::{Method, Uri};
 use jsonwebtoken::Algorithm;
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ pub struct Settings {
 }
 
 /// Settings read once at start: sockets, runtime, limits, and what durable state is sized by.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Fixed {
     pub listen: SocketAddr,
     pub admin_listen: SocketAddr,
@@ -35,6 +36,15 @@ pub struct Fixed {
     /// How the upstream client connects; its pool lives as long as the process.
     pub connector: ConnectorSettings,
     pub health: Option<HealthSettings>,
+    /// TLS on the client-facing listener; `None` serves plain HTTP.
+    pub tls: Option<ListenerTls>,
+}
+
+/// The listener's TLS files and how often they are checked for a rotated certificate.
+#[derive(Debug, Clone)]
+pub struct ListenerTls {
+    pub files: ServerTlsFiles,
+    pub check_interval: Duration,
 }
 
 /// Settings a reload may change; one `Generation` is built from each.
@@ -59,6 +69,7 @@ pub struct ConnectorSettings {
     pub connect_timeout: Duration,
     pub idle_timeout: Duration,
     pub ca_file: Option<PathBuf>,
+    pub protocol: UpstreamProtocol,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +100,15 @@ impl Collector {
             );
             SocketAddr::from(([127, 0, 0, 1], 0))
         })
+    }
+
+    /// A CA file must hold certificates authlens can read, at start and on every reload.
+    fn ca_file(&mut self, key: &str, v: &Option<Located<PathBuf>>) {
+        if let Some(f) = v
+            && let Err(e) = crate::base::tls::read_certs(&f.value)
+        {
+            self.push(key, f, e.to_string());
+        }
     }
 
     fn url(&mut self, key: &str, v: &Located<String>, schemes: &[&str]) -> Uri {
@@ -150,15 +170,7 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                     gate_readiness: up.health.gate_readiness,
                 }
             });
-            if let Some(ca) = &up.ca_file
-                && !ca.value.is_file()
-            {
-                p.push(
-                    "upstream.ca_file",
-                    ca,
-                    format!("{} is not a readable file", ca.value.display()),
-                );
-            }
+            p.ca_file("upstream.ca_file", &up.ca_file);
             Some((
                 UpstreamSettings {
                     uri,
@@ -168,12 +180,14 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                     connect_timeout: up.connect_timeout.get(),
                     idle_timeout: up.idle_timeout.get(),
                     ca_file: up.ca_file.as_ref().map(|f| f.value.clone()),
+                    protocol: up.protocol,
                 },
                 health,
             ))
         }
     };
 
+    let tls = listener_tls(&mut p, c);
     let issuers = issuers(&mut p, c);
     let routes = routes(&mut p, c);
     for (i, o) in c.cors.allowed_origins.iter().enumerate() {
@@ -220,6 +234,7 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
         token_cache_entries: c.auth.token_cache_entries,
         connector,
         health,
+        tls,
     };
     let live = Live {
         diagnostic_header: c.downstream.diagnostic_header,
@@ -248,6 +263,37 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
         access_log: c.log.access_log,
     };
     Ok(Settings { fixed, live })
+}
+
+/// The listener's certificate and key are read and matched here, so an unusable file stops a
+/// start (and refuses a reload) instead of failing the first handshake.
+fn listener_tls(p: &mut Collector, c: &Config) -> Option<ListenerTls> {
+    let t = c.downstream.tls.as_ref()?;
+    let files = ServerTlsFiles {
+        cert_file: t.cert_file.value.clone(),
+        key_file: t.key_file.value.clone(),
+        client_ca_file: t.client_ca_file.as_ref().map(|f| f.value.clone()),
+        client_cert_required: t.client_cert_required,
+    };
+    if let Err(e) = files.server_config() {
+        let (key, at) = match &t.client_ca_file {
+            Some(ca) if Path::new(&e.path) == ca.value => ("downstream.tls.client_ca_file", ca),
+            _ if Path::new(&e.path) == t.key_file.value => ("downstream.tls.key_file", &t.key_file),
+            _ => ("downstream.tls.cert_file", &t.cert_file),
+        };
+        p.push(key, at, e.to_string());
+    }
+    if t.check_interval.get().is_zero() {
+        p.push(
+            "downstream.tls.check_interval",
+            &t.cert_file,
+            "must be more than 0",
+        );
+    }
+    Some(ListenerTls {
+        files,
+        check_interval: t.check_interval.get(),
+    })
 }
 
 const KNOWN_CLAIMS: &[&str] = &[
@@ -316,15 +362,7 @@ fn issuers(p: &mut Collector, c: &Config) -> Vec<IssuerPolicy> {
                 );
             }
         }
-        if let Some(ca) = &is.ca_file
-            && !ca.value.is_file()
-        {
-            p.push(
-                key("ca_file"),
-                ca,
-                format!("{} is not a readable file", ca.value.display()),
-            );
-        }
+        p.ca_file(&key("ca_file"), &is.ca_file);
         out.push(IssuerPolicy {
             name: is.name.value.clone(),
             issuer: is.issuer.value.clone(),

@@ -1,6 +1,7 @@
 //! Facts about the upstream's response head (and, for small error responses, its body).
 
-use crate::evidence::challenge::Answer;
+use super::grpc::{self, GrpcStatus};
+use crate::evidence::challenge::{Answer, MAX_WORDS, UpstreamWords};
 use crate::evidence::cors::CorsHeaders;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -16,6 +17,9 @@ pub struct ResponseFacts {
     pub cors: Option<CorsHeaders>,
     /// The first bytes of an error body, when it was small enough to keep.
     pub body: Option<Bytes>,
+    /// A gRPC call's status: from the head (trailers-only) or, once seen, the trailers.
+    pub grpc: Option<GrpcStatus>,
+    grpc_call: bool,
 }
 
 impl ResponseFacts {
@@ -53,7 +57,39 @@ impl ResponseFacts {
                 .flatten(),
             cors,
             body: None,
+            grpc_call: grpc::is_grpc(headers),
+            grpc: grpc::is_grpc(headers)
+                .then(|| GrpcStatus::from_fields(headers))
+                .flatten(),
         }
+    }
+
+    /// Takes a gRPC call's status from its trailers.
+    pub fn trailers(&mut self, trailers: &HeaderMap) {
+        if self.grpc_call && self.grpc.is_none() {
+            self.grpc = GrpcStatus::from_fields(trailers);
+        }
+    }
+
+    /// The status auth is judged by: gRPC's UNAUTHENTICATED and PERMISSION_DENIED count as
+    /// the 401 and 403 they mean; otherwise the HTTP status.
+    pub fn auth_status(&self) -> StatusCode {
+        self.grpc
+            .as_ref()
+            .and_then(GrpcStatus::auth_status)
+            .unwrap_or(self.status)
+    }
+
+    /// What the upstream said: its challenges and error body, and a gRPC status's message
+    /// where those say nothing.
+    pub fn words(&self) -> UpstreamWords {
+        let mut words = crate::evidence::challenge::words(&self.answer());
+        if words.error_description.is_none()
+            && let Some(message) = self.grpc.as_ref().and_then(|g| g.message.as_deref())
+        {
+            words.error_description = Some(crate::evidence::challenge::clean(message, MAX_WORDS));
+        }
+        words
     }
 
     /// The parts of the answer that carry the upstream's words.

@@ -79,6 +79,12 @@ impl<W: Watch> Observer for ResponseWatch<W> {
         }
     }
 
+    fn trailers(&mut self, trailers: &http::HeaderMap) {
+        if let Some(w) = &mut self.watch {
+            w.response_trailers(trailers);
+        }
+    }
+
     fn end(&mut self) {
         self.finish(Ending::Complete);
     }

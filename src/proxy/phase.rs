@@ -6,7 +6,8 @@
 //! 2. request body chunks — `Watch::request_body` hands out an observer for them;
 //! 3. upstream result — a response head, or a transport error (then straight to 6);
 //! 4. response head — `Watch::response_head`;
-//! 5. response body chunks — `Watch::response_chunk`, when the head asked for them;
+//! 5. response body chunks — `Watch::response_chunk`, when the head asked for them, and
+//!    trailers — `Watch::response_trailers`;
 //! 6. end — `Watch::end`, exactly once, also when the client goes away.
 
 use super::tap::Observer;
@@ -50,6 +51,11 @@ pub trait Watch: Send + Unpin + 'static {
 
     /// Phase 5, for heads that asked for it.
     fn response_chunk(&mut self, data: &Bytes);
+
+    /// Phase 5, the body's trailers, always (they are few and small).
+    fn response_trailers(&mut self, trailers: &HeaderMap) {
+        let _ = trailers;
+    }
 
     /// Phase 6.
     fn end(self, ending: Ending);

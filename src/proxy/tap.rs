@@ -2,6 +2,7 @@
 //! 5 of an exchange (request and response body chunks).
 
 use bytes::Bytes;
+use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use std::pin::Pin;
@@ -10,6 +11,10 @@ use std::task::{Context, Poll, ready};
 /// What a `Tapped` body tells its observer. `end` may be called more than once.
 pub trait Observer {
     fn data(&mut self, data: &Bytes);
+    /// The body's trailers (gRPC's status travels in them).
+    fn trailers(&mut self, trailers: &HeaderMap) {
+        let _ = trailers;
+    }
     /// The body was delivered whole.
     fn end(&mut self);
     /// The peer broke off in the middle.
@@ -25,6 +30,12 @@ impl<O: Observer> Observer for Option<O> {
     fn data(&mut self, data: &Bytes) {
         if let Some(o) = self {
             o.data(data);
+        }
+    }
+
+    fn trailers(&mut self, trailers: &HeaderMap) {
+        if let Some(o) = self {
+            o.trailers(trailers);
         }
     }
 
@@ -72,6 +83,8 @@ impl<O: Observer + Unpin> Body for Tapped<O> {
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
                     this.observer.data(data);
+                } else if let Some(trailers) = frame.trailers_ref() {
+                    this.observer.trailers(trailers);
                 }
                 if this.inner.is_end_stream() {
                     this.observer.end();

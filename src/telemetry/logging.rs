@@ -2,7 +2,13 @@
 //! readable format for a terminal.
 
 use crate::config::LogFormat;
+use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
+
+type SetFilter = Box<dyn Fn(EnvFilter) -> Result<(), String> + Send + Sync>;
+
+/// Changes the process's filter on reload. Set once with the process's one subscriber.
+static SET_FILTER: OnceLock<SetFilter> = OnceLock::new();
 
 /// `AUTHLENS_LOG` overrides the config's filter, like `RUST_LOG`.
 pub const ENV_LOG: &str = "AUTHLENS_LOG";
@@ -30,14 +36,38 @@ where
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
-    // A second init (tests, reload) keeps the first subscriber.
-    let _ = match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
-            .try_init(),
-        LogFormat::Plain => builder.with_target(false).try_init(),
-    };
+    // A second init (tests) keeps the first subscriber.
+    macro_rules! install {
+        ($b:expr) => {{
+            let b = $b.with_filter_reloading();
+            let handle = b.reload_handle();
+            if b.try_init().is_ok() {
+                let set: SetFilter = Box::new(move |f| handle.reload(f).map_err(|e| e.to_string()));
+                let _ = SET_FILTER.set(set);
+            }
+        }};
+    }
+    match format {
+        LogFormat::Json => install!(
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+        ),
+        LogFormat::Plain => install!(builder.with_target(false)),
+    }
+}
+
+/// Applies a reloaded `log.level`, unless `AUTHLENS_LOG` set the filter (the environment
+/// outranks the file, at start and on reload).
+pub fn set_level(level: &str) -> Result<(), String> {
+    if std::env::var(ENV_LOG).is_ok_and(|f| EnvFilter::try_new(f).is_ok()) {
+        return Ok(());
+    }
+    let filter = EnvFilter::try_new(level).map_err(|e| e.to_string())?;
+    match SET_FILTER.get() {
+        Some(set) => set(filter),
+        None => Ok(()),
+    }
 }

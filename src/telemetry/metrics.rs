@@ -85,6 +85,7 @@ pub struct Metrics {
     pub upstream_up: IntGauge,
     health_checks: IntCounterVec,
     config_loads: IntCounter,
+    config_load_errors: IntCounter,
     pub config_last_reload_success: Gauge,
     /// The last failures, for `/failures` and `authlens top` (fed beside the failure counter).
     pub recent: crate::recent::Recent,
@@ -263,10 +264,8 @@ impl Metrics {
                 health
             },
             // `error` starts at 0 beside `ok`, so a rule on it sees the first failed reload.
-            config_loads: {
-                reloads_vec.with_label_values(&["error"]);
-                reloads_vec.with_label_values(&["ok"])
-            },
+            config_load_errors: reloads_vec.with_label_values(&["error"]),
+            config_loads: reloads_vec.with_label_values(&["ok"]),
             pair_index: pairs.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
             pairs,
             families: RouteFamilies {
@@ -432,6 +431,10 @@ impl Metrics {
     pub fn config_loaded(&self, at_unix_secs: f64) {
         self.config_loads.inc();
         self.config_last_reload_success.set(at_unix_secs);
+    }
+
+    pub fn config_refused(&self) {
+        self.config_load_errors.inc();
     }
 }
 

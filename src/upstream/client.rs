@@ -2,7 +2,7 @@
 //! resolver for the upstream's host name.
 
 use crate::base::tls::{CaError, client_config};
-use crate::config::ConnectorSettings;
+use crate::config::{ConnectorSettings, UpstreamProtocol};
 use http::Version;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -21,18 +21,33 @@ pub type UpstreamConnector = HttpsConnector<HttpConnector<Resolver>>;
 /// The pooled client, for any request body type the caller streams.
 pub type UpstreamClient<B> = Client<UpstreamConnector, B>;
 
-/// What the upstream connection speaks. HTTP/1.1 today; h2 (prior knowledge, or by ALPN on
-/// `https://`) adds a variant here and in `connector`.
+/// What the upstream connection speaks; any client (h1 or h2) is served over it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protocol {
     Http1,
+    /// HTTP/2 with prior knowledge (on `https://`, ALPN offers `h2` alone).
+    H2c,
+    /// ALPN offers `h2` and `http/1.1` on `https://`; plain `http://` speaks HTTP/1.1.
+    Auto,
 }
 
 impl Protocol {
-    /// The version requests to the upstream are sent with.
+    /// The version requests to the upstream are sent with. Under `Auto` the pooled client
+    /// speaks HTTP/2 on a connection that negotiated it whatever this says.
     pub fn version(self) -> Version {
         match self {
-            Protocol::Http1 => Version::HTTP_11,
+            Protocol::Http1 | Protocol::Auto => Version::HTTP_11,
+            Protocol::H2c => Version::HTTP_2,
+        }
+    }
+}
+
+impl From<UpstreamProtocol> for Protocol {
+    fn from(p: UpstreamProtocol) -> Self {
+        match p {
+            UpstreamProtocol::Http1 => Protocol::Http1,
+            UpstreamProtocol::H2c => Protocol::H2c,
+            UpstreamProtocol::Auto => Protocol::Auto,
         }
     }
 }
@@ -142,6 +157,8 @@ pub fn connector(
         .https_or_http();
     Ok(match protocol {
         Protocol::Http1 => builder.enable_http1().wrap_connector(http),
+        Protocol::H2c => builder.enable_http2().wrap_connector(http),
+        Protocol::Auto => builder.enable_all_versions().wrap_connector(http),
     })
 }
 
@@ -157,6 +174,8 @@ where
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(settings.idle_timeout)
         .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
         .http1_preserve_header_case(true)
+        .http2_only(protocol == Protocol::H2c)
         .build(connector(settings, resolver, protocol)?))
 }

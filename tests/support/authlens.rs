@@ -92,6 +92,53 @@ impl Authlens {
         self.child.id()
     }
 
+    /// The config file it was started with, to rewrite before a reload.
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("authlens.yaml")
+    }
+
+    /// Sends a signal by name (`HUP`, `TERM`).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill is installed");
+        assert!(status.success(), "kill -{name}");
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    fn reload_lines(&self) -> Vec<serde_json::Value> {
+        self.logs()
+            .into_iter()
+            .filter(|v| v["event"] == "config_reload" && v["result"].is_string())
+            .collect()
+    }
+
+    /// How many reloads have been logged so far.
+    pub fn reload_count(&self) -> usize {
+        self.reload_lines().len()
+    }
+
+    /// The `n`th (from 1) `config_reload` log line, waited for.
+    pub fn reload_line(&self, n: usize) -> serde_json::Value {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self.reload_lines().get(n - 1) {
+                return line.clone();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no reload line {n} in:\n{}",
+                self.raw_output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Every JSON log line so far.
     pub fn logs(&self) -> Vec<serde_json::Value> {
         self.lines

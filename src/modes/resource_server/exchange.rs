@@ -102,6 +102,12 @@ impl Watch for Exchange {
         }
     }
 
+    fn response_trailers(&mut self, trailers: &HeaderMap) {
+        if let Some(h) = &mut self.head {
+            h.facts.trailers(trailers);
+        }
+    }
+
     fn end(mut self, ending: Ending) {
         // A token in the form body is known only now; inspect it if it is the only one.
         if let Some(token) = self.body_token.take().and_then(|c| c.get().cloned()) {
