@@ -129,9 +129,11 @@ fn actual(
     // the auth cause for `cors_headers_missing_on_error`.
     match auth {
         Some(a) if failure.cause != Cause::CorsHeadersMissingOnError => {
-            failure.secondary.push(a.cause)
+            failure.hiding(a.cause, a.detail)
         }
-        None if resp.status.is_server_error() => failure.secondary.push(Cause::UpstreamServerError),
+        None if resp.status.is_server_error() => {
+            failure.hiding(Cause::UpstreamServerError, Detail::None)
+        }
         _ => {}
     }
     Some(failure)

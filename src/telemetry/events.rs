@@ -79,7 +79,12 @@ impl Exchange<'_> {
         }
         let c = self.classification;
         if let Some(f) = &c.failure {
+            // A masked cause counts under its own category too (CONTRACT §2), and the line
+            // names it in `secondary_causes`: logs and metrics agree cause by cause.
             metrics.failure(route, f.cause, f.detail);
+            for (cause, detail) in &f.secondary {
+                metrics.failure(route, *cause, *detail);
+            }
             self.log_failure(f);
             metrics.global().recent.record(&crate::recent::Failed {
                 request: self.request,
@@ -138,7 +143,7 @@ impl Exchange<'_> {
         let secondary = (!f.secondary.is_empty()).then(|| {
             f.secondary
                 .iter()
-                .map(|c| c.label())
+                .map(|(c, _)| c.label())
                 .collect::<Vec<_>>()
                 .join(",")
         });
@@ -220,9 +225,11 @@ impl JwksFetched<'_> {
                 keys = self.keys
             );
         } else {
+            // A background event, not a counted failure: no `cause` (CONTRACT §2); requests it
+            // leaves unchecked are counted as `jwks_fetch_failed` one by one.
             tracing::warn!(
                 message = "jwks fetch failed",
-                cause = crate::cause::Cause::JwksFetchFailed.label(),
+                event = "jwks_fetch",
                 issuer = self.issuer,
                 result = self.result.label(),
                 error = self.error.map(|e| e.to_string()),

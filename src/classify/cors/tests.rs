@@ -457,18 +457,21 @@ fn error_without_the_cors_headers_its_successes_carry_names_the_masked_cause() {
     };
     let f = verdict(&FETCH, &response(401, &[]), seen, &policy).expect("a failure");
     assert_eq!(f.cause, Cause::CorsHeadersMissingOnError);
-    assert_eq!(f.secondary, vec![Cause::TokenMissing]);
+    assert_eq!(f.secondary, vec![(Cause::TokenMissing, Detail::None)]);
     assert!(f.hint.contains("401"), "{}", f.hint);
 
     let f = verdict(&FETCH, &response(503, &[]), seen, &policy).expect("a failure");
     assert_eq!(f.cause, Cause::CorsHeadersMissingOnError);
-    assert_eq!(f.secondary, vec![Cause::UpstreamServerError]);
+    assert_eq!(
+        f.secondary,
+        vec![(Cause::UpstreamServerError, Detail::None)]
+    );
 
     // Without evidence that successes carry CORS headers, the origin is simply not allowed,
     // and the masked 401 is still kept.
     let f = verdict(&FETCH, &response(401, &[]), History::default(), &policy).expect("a failure");
     assert_eq!(f.cause, Cause::CorsOriginNotAllowed);
-    assert_eq!(f.secondary, vec![Cause::TokenMissing]);
+    assert_eq!(f.secondary, vec![(Cause::TokenMissing, Detail::None)]);
     assert!(
         f.hint.contains("omits CORS headers on its errors"),
         "{}",
