@@ -131,6 +131,16 @@ pub fn classify(x: &Exchange<'_>) -> Classification {
     }
 }
 
+/// The verdict on a preflight the browser never followed with its request (see
+/// `generation::Preflights`): `x` is the preflight exchange, judged again when its window
+/// passes.
+pub fn unfollowed_preflight(x: &Exchange<'_>) -> Option<Failure> {
+    match x.outcome {
+        Outcome::Response(resp) => cors::unfollowed(x, resp),
+        Outcome::Transport(_) => None,
+    }
+}
+
 /// The auth verdict for an error the upstream gave, by evidence rather than status alone.
 ///
 /// A 400 is an auth failure when it carries a Bearer challenge (RFC 6750 §3.1 answers

@@ -6,7 +6,7 @@ use crate::classify::{Classification, Failure, HealthResult};
 use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
 use crate::facts::RequestFacts;
 use crate::keys::{FetchError, FetchReporter, FetchResult};
-use crate::policy::Policy;
+use crate::policy::{Policy, RouteId};
 use crate::telemetry::metrics::{Metrics, RouteMetrics, method_label, status_class};
 use http::StatusCode;
 use std::sync::Arc;
@@ -79,12 +79,7 @@ impl Exchange<'_> {
         }
         let c = self.classification;
         if let Some(f) = &c.failure {
-            // A masked cause counts under its own category too (CONTRACT §2), and the line
-            // names it in `secondary_causes`: logs and metrics agree cause by cause.
-            metrics.failure(route, f.cause, f.detail);
-            for (cause, detail) in &f.secondary {
-                metrics.failure(route, *cause, *detail);
-            }
+            count_failure(metrics, route, f);
             self.log_failure(f);
             metrics.global().recent.record(&crate::recent::Failed {
                 request: self.request,
@@ -140,13 +135,6 @@ impl Exchange<'_> {
         let claims = t.map(|t| &t.claims);
         let personal = self.policy.log_personal_claims;
         let words = &self.classification.upstream_words;
-        let secondary = (!f.secondary.is_empty()).then(|| {
-            f.secondary
-                .iter()
-                .map(|(c, _)| c.label())
-                .collect::<Vec<_>>()
-                .join(",")
-        });
         exchange_line!(
             warn,
             self,
@@ -156,7 +144,7 @@ impl Exchange<'_> {
             detail = f.detail.label(),
             hint = f.hint.as_str(),
             confidence = f.confidence.label(),
-            secondary_causes = secondary,
+            secondary_causes = secondary_text(f),
             user_agent.original = r.user_agent.as_ref().map(header_text),
             http.request.header.origin = r.origin.as_ref().map(header_text),
             token.fingerprint = t.map(|t| t.fingerprint.to_string()),
@@ -195,6 +183,71 @@ impl Exchange<'_> {
             upstream.error = words.error.as_deref().map(bounded),
             upstream.error_description = words.error_description.as_deref().map(bounded),
         );
+    }
+}
+
+/// A masked cause counts under its own category too (CONTRACT §2), and the line names it in
+/// `secondary_causes`: logs and metrics agree cause by cause.
+fn count_failure(metrics: &RouteMetrics, route: RouteId, f: &Failure) {
+    metrics.failure(route, f.cause, f.detail);
+    for (cause, detail) in &f.secondary {
+        metrics.failure(route, *cause, *detail);
+    }
+}
+
+fn secondary_text(f: &Failure) -> Option<String> {
+    (!f.secondary.is_empty()).then(|| {
+        f.secondary
+            .iter()
+            .map(|(c, _)| c.label())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+/// A preflight whose window passed without its real request, and whose answer names why the
+/// browser refused the call: a failure found after the exchange itself was counted, so only
+/// the failure is counted now, with one line for it.
+pub struct UnfollowedPreflight<'a> {
+    /// The preflight's facts.
+    pub request: &'a RequestFacts,
+    /// The preflight's status.
+    pub status: Option<StatusCode>,
+    pub failure: &'a Failure,
+    pub policy: &'a Policy,
+}
+
+impl UnfollowedPreflight<'_> {
+    pub fn emit(&self, metrics: &RouteMetrics) {
+        let f = self.failure;
+        count_failure(metrics, self.request.route, f);
+        exchange_line!(
+            warn,
+            self,
+            message = "exchange failed",
+            cause = f.cause.label(),
+            category = f.cause.category().label(),
+            detail = f.detail.label(),
+            hint = f.hint.as_str(),
+            confidence = f.confidence.label(),
+            secondary_causes = secondary_text(f),
+            user_agent.original = self.request.user_agent.as_ref().map(header_text),
+            http.request.header.origin = self.request.origin.as_ref().map(header_text),
+            http.request.header.access_control_request_method = self
+                .request
+                .preflight
+                .as_ref()
+                .map(|p| header_text(&p.method)),
+            expected.origin = f.expected.origin.as_deref(),
+        );
+        metrics.global().recent.record(&crate::recent::Failed {
+            request: self.request,
+            token: None,
+            status: self.status,
+            failure: f,
+            words: &Default::default(),
+            policy: self.policy,
+        });
     }
 }
 
