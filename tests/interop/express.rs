@@ -66,7 +66,13 @@ pub fn claims(extra: Value) -> Value {
 
 /// The express server with its key set on loopback; `None` (skip) without `node_modules`.
 pub async fn start(signer: &Signer) -> Option<(Node, std::net::SocketAddr)> {
-    let dir = interop_dir("express");
+    start_server("express", signer).await
+}
+
+/// The Node server in `tests/interop/<name>`, configured for this fixture's issuer, audience and
+/// key set (served on loopback); `None` (skip) without `node_modules`.
+pub async fn start_server(name: &str, signer: &Signer) -> Option<(Node, std::net::SocketAddr)> {
+    let dir = interop_dir(name);
     if !npm_installed(&dir) {
         return None;
     }
