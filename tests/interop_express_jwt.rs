@@ -36,7 +36,7 @@ const TABLE: &[Row] = &[
     Row { shape: Shape::BadSignature, status: 401, words: "invalid signature", named: ("signature_invalid", "") },
     Row { shape: Shape::UnknownKid, status: 401, words: "secret or public key must be provided", named: ("kid_unknown", "") },
     Row { shape: Shape::Hmac, status: 401, words: "secret or public key must be provided", named: ("alg_not_allowed", "hmac") },
-    Row { shape: Shape::AlgNone, status: 401, words: "invalid algorithm", named: ("alg_not_allowed", "none") },
+    Row { shape: Shape::AlgNone, status: 401, words: "secret or public key must be provided", named: ("alg_not_allowed", "none") },
     Row { shape: Shape::NoExp, status: 200, words: "files", named: ("finding:config_drift", "") },
     Row { shape: Shape::HeaderAndQuery, status: 200, words: "files", named: ("", "") },
 ];

@@ -79,7 +79,7 @@ const SHAPES: &[Row] = &[
     Row { shape: Shape::BearerColon, status: 400, words: "Bearer realm=\"api\", DPoP", named: ("auth_scheme_not_bearer", "malformed") },
     Row { shape: Shape::Opaque, status: 401, words: "Invalid Compact JWS", named: ("token_malformed", "opaque") },
     Row { shape: Shape::TwoSegments, status: 401, words: "Invalid Compact JWS", named: ("token_malformed", "segments") },
-    Row { shape: Shape::NotBase64, status: 401, words: "JWS Protected Header is invalid", named: ("token_malformed", "base64") },
+    Row { shape: Shape::NotBase64, status: 401, words: "signature verification failed", named: ("token_malformed", "base64") },
     Row { shape: Shape::NotJson, status: 401, words: "JWS Protected Header is invalid", named: ("token_malformed", "json") },
     Row { shape: Shape::Expired, status: 401, words: "'exp' claim timestamp check failed", named: ("token_expired", "") },
     Row { shape: Shape::NotYetValid, status: 401, words: "'nbf' claim timestamp check failed", named: ("token_not_yet_valid", "") },
