@@ -12,8 +12,6 @@ mod interop;
 mod shapes;
 mod support;
 
-use interop::Signer;
-use interop::express::start_server;
 use shapes::{Row, Shape};
 
 #[rustfmt::skip]
@@ -43,18 +41,7 @@ const TABLE: &[Row] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn express_jwt_failures_are_named_through_authlens() {
-    let signer = Signer::es256("k1");
-    let Some((node, jwks)) = start_server("express-jwt", &signer).await else {
-        return;
-    };
-    let authlens = shapes::authlens_for(
-        node.addr,
-        jwks,
-        "routes:\n  - { name: files, path: /files }\n",
-    );
-    let (wrong, exact) = shapes::run(&authlens, &signer, "/files", TABLE).await;
-    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
-    let failures = shapes::failures(TABLE);
-    println!("express-jwt + jwks-rsa: {exact} of {failures} failure kinds named exactly");
-    assert_eq!(exact, 19);
+    if let Some(exact) = shapes::matrix("express-jwt", "express-jwt + jwks-rsa", TABLE).await {
+        assert_eq!(exact, 19);
+    }
 }

@@ -30,6 +30,27 @@ macro_rules! exchange_line {
     };
 }
 
+/// The line of one counted failure: the exchange's fields, the failure's, then `$field`s.
+macro_rules! failure_line {
+    ($x:expr, $f:expr, $($field:tt)*) => {
+        exchange_line!(
+            warn,
+            $x,
+            message = "exchange failed",
+            cause = $f.cause.label(),
+            category = $f.cause.category().label(),
+            detail = $f.detail.label(),
+            hint = $f.hint.as_str(),
+            confidence = $f.confidence.label(),
+            secondary_causes = secondary_text($f),
+            user_agent.original = $x.request.user_agent.as_ref().map(header_text),
+            http.request.header.origin = $x.request.origin.as_ref().map(header_text),
+            expected.origin = $f.expected.origin.as_deref(),
+            $($field)*
+        )
+    };
+}
+
 /// Claims come from outside: bound what reaches a log line.
 const MAX_FIELD: usize = 256;
 
@@ -130,23 +151,13 @@ impl Exchange<'_> {
     }
 
     fn log_failure(&self, f: &Failure) {
-        let r = self.request;
         let t = self.token;
         let claims = t.map(|t| &t.claims);
         let personal = self.policy.log_personal_claims;
         let words = &self.classification.upstream_words;
-        exchange_line!(
-            warn,
+        failure_line!(
             self,
-            message = "exchange failed",
-            cause = f.cause.label(),
-            category = f.cause.category().label(),
-            detail = f.detail.label(),
-            hint = f.hint.as_str(),
-            confidence = f.confidence.label(),
-            secondary_causes = secondary_text(f),
-            user_agent.original = r.user_agent.as_ref().map(header_text),
-            http.request.header.origin = r.origin.as_ref().map(header_text),
+            f,
             token.fingerprint = t.map(|t| t.fingerprint.to_string()),
             token.alg = t.and_then(|t| t.header.alg.as_deref()).map(bounded),
             token.kid = t.and_then(|t| t.header.kid.as_deref()).map(bounded),
@@ -178,7 +189,6 @@ impl Exchange<'_> {
             expected.aud = f.expected.aud.as_deref(),
             expected.alg = f.expected.alg.as_deref(),
             expected.scope = f.expected.scope.as_deref(),
-            expected.origin = f.expected.origin.as_deref(),
             upstream.www_authenticate = words.www_authenticate.as_deref().map(bounded),
             upstream.error = words.error.as_deref().map(bounded),
             upstream.error_description = words.error_description.as_deref().map(bounded),
@@ -221,24 +231,14 @@ impl UnfollowedPreflight<'_> {
     pub fn emit(&self, metrics: &RouteMetrics) {
         let f = self.failure;
         count_failure(metrics, self.request.route, f);
-        exchange_line!(
-            warn,
+        failure_line!(
             self,
-            message = "exchange failed",
-            cause = f.cause.label(),
-            category = f.cause.category().label(),
-            detail = f.detail.label(),
-            hint = f.hint.as_str(),
-            confidence = f.confidence.label(),
-            secondary_causes = secondary_text(f),
-            user_agent.original = self.request.user_agent.as_ref().map(header_text),
-            http.request.header.origin = self.request.origin.as_ref().map(header_text),
+            f,
             http.request.header.access_control_request_method = self
                 .request
                 .preflight
                 .as_ref()
                 .map(|p| header_text(&p.method)),
-            expected.origin = f.expected.origin.as_deref(),
         );
         metrics.global().recent.record(&crate::recent::Failed {
             request: self.request,

@@ -2,6 +2,8 @@
 //! middleware, what each shape really is (the truth authlens should name), and the harness that
 //! sends a table of them and reads authlens's verdict for each from its log.
 
+#![allow(dead_code)] // each test crate uses a different part
+
 use crate::interop::Signer;
 use crate::interop::express::{AUDIENCE, ISSUER, claims, now};
 use crate::support::{Authlens, send};
@@ -205,4 +207,24 @@ pub async fn run(
 /// The failure kinds of a table: its rows the middleware answered with an error.
 pub fn failures(rows: &[Row]) -> usize {
     rows.iter().filter(|r| r.status >= 400).count()
+}
+
+/// The whole matrix test of one middleware in `tests/interop/<dir>` (`lib` names it): its
+/// server and authlens in front, every row of `table` sent and checked. Returns how many of
+/// its failure kinds authlens names exactly; `None` when the npm install is missing (skip).
+pub async fn matrix(dir: &str, lib: &str, table: &[Row]) -> Option<usize> {
+    let signer = Signer::es256("k1");
+    let (node, jwks) = crate::interop::express::start_server(dir, &signer).await?;
+    let authlens = authlens_for(
+        node.addr,
+        jwks,
+        "routes:\n  - { name: files, path: /files }\n",
+    );
+    let (wrong, exact) = run(&authlens, &signer, "/files", table).await;
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+    println!(
+        "{lib}: {exact} of {} failure kinds named exactly",
+        failures(table)
+    );
+    Some(exact)
 }
