@@ -150,7 +150,14 @@ fn challenged_400s_and_malformed_credentials_are_auth_failures() {
     };
     let bare = Some("Bearer realm=\"api\"");
     let invalid_request = Some("Bearer realm=\"api\", error=\"invalid_request\"");
-    let rows: &[(u16, Option<&str>, Option<&str>, Option<(Cause, Detail)>)] = &[
+    // (status, WWW-Authenticate, Authorization, verdict)
+    type Row<'a> = (
+        u16,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<(Cause, Detail)>,
+    );
+    let rows: &[Row<'_>] = &[
         (
             400,
             bare,
