@@ -1,9 +1,11 @@
-//! Interop through the real authlens binary: client → authlens → express-jwt + jwks-rsa (npm, installed
-//! by scripts/test.sh with `npm ci` in tests/interop/express-jwt), which verifies real ES256 tokens
-//! against a loopback JWKS that authlens's own issuer config also points at.
+//! Interop through the real authlens binary: client → authlens → express-jwt + jwks-rsa (npm,
+//! installed by scripts/test.sh with `npm ci` in tests/interop/express-jwt), which verifies real
+//! ES256 tokens against a loopback JWKS that authlens's own issuer config also points at.
 //!
 //! The table is the middleware's own behaviour, one row per request shape: what it answered
-//! (status, and words found in its challenge or body) and what authlens names. express-jwt sends no challenge: its README error handler answers `{code, message}` as JSON, and accepts tokens without `exp` and ignores `access_token` in the query.
+//! (status, and words found in its challenge or body) and what authlens names. express-jwt sends
+//! no challenge: its README error handler answers `{code, message}` as JSON, and accepts tokens
+//! without `exp` and ignores `access_token` in the query.
 //!
 //! Without `node_modules` the test is skipped with a message, unless CI=true.
 

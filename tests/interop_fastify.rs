@@ -1,9 +1,12 @@
-//! Interop through the real authlens binary: client → authlens → fastify + @fastify/jwt + get-jwks (npm, installed
-//! by scripts/test.sh with `npm ci` in tests/interop/fastify), which verifies real ES256 tokens
-//! against a loopback JWKS that authlens's own issuer config also points at.
+//! Interop through the real authlens binary: client → authlens → fastify + @fastify/jwt + get-jwks
+//! (npm, installed by scripts/test.sh with `npm ci` in tests/interop/fastify), which verifies real
+//! ES256 tokens against a loopback JWKS that authlens's own issuer config also points at.
 //!
 //! The table is the middleware's own behaviour, one row per request shape: what it answered
-//! (status, and words found in its challenge or body) and what authlens names. fastify sends no challenge: its error handler answers `{statusCode, code, error, message}`; a malformed header is a 400, and fast-jwt's nbf error and get-jwks's unknown kid escape as 500s.
+//! (status, and words found in its challenge or body) and what authlens names. fastify sends no
+//! challenge: its error handler answers `{statusCode, code, error, message}`; a malformed header
+//! is a 400, and fast-jwt's nbf error and get-jwks's missing key (unknown kid, another alg, a
+//! header it half-decodes) escape as 500s.
 //!
 //! Without `node_modules` the test is skipped with a message, unless CI=true.
 
@@ -25,7 +28,7 @@ const TABLE: &[Row] = &[
     Row { shape: Shape::BearerColon, status: 401, words: "No Authorization was found in request.headers", named: ("auth_scheme_not_bearer", "malformed") },
     Row { shape: Shape::Opaque, status: 401, words: "The token is malformed.", named: ("token_malformed", "opaque") },
     Row { shape: Shape::TwoSegments, status: 401, words: "The token is malformed.", named: ("token_malformed", "segments") },
-    Row { shape: Shape::NotBase64, status: 401, words: "The token header is not a valid base64url serialized JSON.", named: ("token_malformed", "base64") },
+    Row { shape: Shape::NotBase64, status: 500, words: "No matching JWK found in the set.", named: ("token_malformed", "base64") },
     Row { shape: Shape::NotJson, status: 401, words: "The token header is not a valid base64url serialized JSON.", named: ("token_malformed", "json") },
     Row { shape: Shape::Expired, status: 401, words: "Authorization token expired", named: ("token_expired", "") },
     Row { shape: Shape::NotYetValid, status: 500, words: "The token will be active at", named: ("token_not_yet_valid", "") },

@@ -1,6 +1,7 @@
 // A tiny resource server protected by @fastify/jwt with get-jwks (npm), run as authlens's
 // upstream by tests/interop_fastify.rs. It listens on 127.0.0.1 (port from PORT, 0 = any) and
-// prints `listening <port>` once ready. ISSUER, JWKS_URI and AUDIENCE configure it.
+// prints `listening <port>` once ready. ISSUER, JWKS_URI and AUDIENCE configure it. fastify 4
+// (not 5) because it still runs on Debian 12's Node 18.
 'use strict';
 
 const fastify = require('fastify')();
