@@ -274,6 +274,8 @@ impl JwksFetched<'_> {
             metrics.jwks_loaded(self.issuer, self.keys, clock::unix_now_f64());
             tracing::info!(
                 message = "jwks fetched",
+                event = "jwks_fetch",
+                result = self.result.label(),
                 issuer = self.issuer,
                 keys = self.keys
             );
@@ -356,6 +358,10 @@ pub struct ConfigLoaded;
 impl ConfigLoaded {
     pub fn emit(&self, metrics: &Metrics) {
         metrics.config_loaded(clock::unix_now_f64());
-        tracing::info!(message = "configuration loaded");
+        tracing::info!(
+            message = "configuration loaded",
+            event = "config_load",
+            result = "ok"
+        );
     }
 }
