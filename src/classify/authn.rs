@@ -128,8 +128,9 @@ fn valid(x: &Exchange<'_>, resp: &ResponseFacts, t: &TokenReport, s: Said<'_>) -
                 Detail::None,
                 Confidence::Heuristic,
                 format!(
-                    "the API cannot find key {kid}, which the issuer published {ago}s ago: it still uses a key set \
-                     cached before the rotation; restart it or make it refetch keys on an unknown kid"
+                    "the API cannot find key {kid}{}, which the issuer published {ago}s ago: it still uses a key set \
+                     cached before the rotation; restart it or make it refetch keys on an unknown kid",
+                    hints::quote(s.words)
                 ),
             );
         }
@@ -148,8 +149,9 @@ fn valid(x: &Exchange<'_>, resp: &ResponseFacts, t: &TokenReport, s: Said<'_>) -
                 Detail::None,
                 Confidence::Heuristic,
                 format!(
-                    "the API rejects tokens whose signature authlens verifies with key {kid}, and has accepted none \
-                     since authlens started: point the API's JWKS at {jwks}"
+                    "the API rejects tokens whose signature authlens verifies with key {kid}{}, and has accepted none \
+                     since authlens started: point the API's JWKS at {jwks}",
+                    hints::quote(s.words)
                 ),
             );
         }
@@ -160,17 +162,21 @@ fn valid(x: &Exchange<'_>, resp: &ResponseFacts, t: &TokenReport, s: Said<'_>) -
             Cause::JwksFetchFailed,
             Detail::None,
             Confidence::Upstream,
-            "the API says it cannot fetch its key set, while authlens verifies the token with the issuer's \
-             keys: check the API host's network path (DNS, egress, proxy, CA) to its jwks_uri"
-                .into(),
+            format!(
+                "the API says it cannot fetch its key set{}, while authlens verifies the token with the issuer's \
+                 keys: check the API host's network path (DNS, egress, proxy, CA) to its jwks_uri",
+                hints::quote(s.words)
+            ),
         ),
         Some((Cause::TokenMissing, _)) => with(
             Cause::UpstreamRejectedValidToken,
             Detail::None,
             Confidence::Upstream,
-            "the API says no token arrived although the client sent a valid one: something between authlens and \
-             the API drops the Authorization header"
-                .into(),
+            format!(
+                "the API says no token arrived{} although the client sent a valid one: something between authlens \
+                 and the API drops the Authorization header",
+                hints::quote(s.words)
+            ),
         ),
         Some((cause, detail))
             if cause.category() == crate::cause::Category::Authn

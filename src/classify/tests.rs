@@ -268,3 +268,46 @@ fn challenged_400s_and_malformed_credentials_are_auth_failures() {
     assert_eq!(f.cause, Cause::KidUnknown, "{}", f.hint);
     assert!(f.hint.contains("answered 500"), "{}", f.hint);
 }
+
+/// Hints resting on the API's words quote them (issue 11, class 4): a 403 whose words name an
+/// authn cause, and a 403 that names no scope problem.
+#[test]
+fn upstream_worded_403_hints_quote_the_api() {
+    let bearer = || {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", HeaderValue::from_static("Bearer a.b.c"));
+        crate::evidence::token::extract(&h, &"/files".parse().unwrap())
+    };
+    let forbidden = |challenge: Option<&'static str>, body: &'static [u8]| {
+        let mut h = HeaderMap::new();
+        if let Some(c) = challenge {
+            h.insert("www-authenticate", HeaderValue::from_static(c));
+        }
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        let mut resp = ResponseFacts::from_head(StatusCode::FORBIDDEN, &h, false);
+        resp.body = Some(bytes::Bytes::from_static(body));
+        Outcome::Response(resp)
+    };
+    let expired = forbidden(
+        Some(
+            "Bearer error=\"invalid_token\", error_description=\"Jwt expired at 2026-01-01T00:00:00Z\"",
+        ),
+        b"",
+    );
+    let f = run(&request(bearer()), &expired).failure.unwrap();
+    assert_eq!(f.cause, Cause::TokenExpired);
+    assert!(
+        f.hint
+            .contains("(its words: \"Jwt expired at 2026-01-01T00:00:00Z\")"),
+        "{}",
+        f.hint
+    );
+    let denied = forbidden(None, br#"{"message":"tenant acme may not read reports"}"#);
+    let f = run(&request(bearer()), &denied).failure.unwrap();
+    assert_eq!(f.cause, Cause::ForbiddenOther);
+    assert!(
+        f.hint.contains("\"tenant acme may not read reports\""),
+        "{}",
+        f.hint
+    );
+}

@@ -30,7 +30,7 @@ pub const ROWS: &[Row] = &[
     ("scopes under scp", "/files", r#"{"scp": "files.read"}"#, "scope_claim_name_mismatch", "", "both", "in `scp`"),
     ("scopes under permissions", "/files", r#"{"permissions": ["files.read"]}"#, "scope_claim_name_mismatch", "", "both", "in `permissions`"),
     ("route not in authlens's config", "/reports", r#"{"scope": "files.read"}"#, "scope_missing", "route_not_configured", "upstream", "`reports.read`"),
-    ("scopes fine, not the owner", "/files/42", r#"{"scope": "files.read"}"#, "forbidden_other", "", "proxy", "every scope"),
+    ("scopes fine, not the owner", "/files/42", r#"{"scope": "files.read"}"#, "forbidden_other", "", "proxy", "every scope this route needs, yet the API denied access (its words: \"only the owner may read this file\")"),
 ];
 
 /// The same routes, as authlens config YAML.
