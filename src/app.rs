@@ -193,7 +193,7 @@ fn local(l: &TcpListener, fallback: SocketAddr) -> SocketAddr {
 }
 
 /// Counts preflights the browser never followed with their request (see `Preflights`), in
-/// whichever generation is current.
+/// whichever generation is current, and emits the failure a suspect one's answer names.
 async fn sweep_preflights(generations: Arc<Generations>) {
     let mut period = Duration::ZERO;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -206,8 +206,17 @@ async fn sweep_preflights(generations: Arc<Generations>) {
             tick = tokio::time::interval(period);
         }
         tick.tick().await;
-        for route in preflights.sweep(std::time::Instant::now()) {
-            generation.metrics.cors_preflight_unfollowed(route);
+        for expired in preflights.sweep(std::time::Instant::now()) {
+            generation.metrics.cors_preflight_unfollowed(expired.route);
+            if let Some(s) = expired.suspect {
+                crate::telemetry::events::UnfollowedPreflight {
+                    request: &s.request,
+                    status: Some(s.status),
+                    failure: &s.failure,
+                    policy: &generation.policy,
+                }
+                .emit(&generation.metrics);
+            }
         }
     }
 }

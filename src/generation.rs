@@ -11,7 +11,7 @@ mod memory;
 mod preflights;
 
 pub use memory::Memory;
-pub use preflights::{PreflightKey, Preflights};
+pub use preflights::{Expired, PreflightKey, Preflights, Suspect};
 
 use crate::config::{Live, UpstreamSettings};
 use crate::inspect::{Inspector, Trust};

@@ -185,7 +185,7 @@ fn example(x: &Failed<'_>, f: &Failure) -> Example {
     put("http.request.header.origin", r.origin.as_ref().map(header));
     put("request_id", Some(header(&r.request_id)));
     put("trace_id", Some(r.trace.trace_id_hex().to_string()));
-    let secondary: Vec<&str> = f.secondary.iter().map(|c| c.label()).collect();
+    let secondary: Vec<&str> = f.secondary.iter().map(|(c, _)| c.label()).collect();
     put("secondary_causes", Some(secondary.join(",")));
     if let Some(t) = x.token {
         let c = &t.claims;

@@ -5,6 +5,8 @@
 
 mod hints;
 
+pub(super) use hints::quote;
+
 use super::{Exchange, Expected, Failure};
 use crate::base::clock::unix_secs;
 use crate::cause::{Cause, Confidence, Detail};
@@ -39,24 +41,32 @@ pub(super) fn classify(x: &Exchange<'_>, resp: &ResponseFacts, words: &UpstreamW
             "the request carries the token more than once (repeated Authorization header, or header plus \
              access_token parameter): send it only in the Authorization header",
         ),
-        Presented::Bearer(_) => {
-            decide(x, resp, crate::evidence::challenge::cause_from_words(words))
-        }
+        Presented::Bearer(_) => decide(
+            x,
+            resp,
+            Said {
+                named: crate::evidence::challenge::cause_from_words(words),
+                words,
+            },
+        ),
     }
 }
 
-/// The verdict for a request that carried one bearer token, given what the upstream's words
-/// name (if anything).
-pub(super) fn decide(
-    x: &Exchange<'_>,
-    resp: &ResponseFacts,
-    upstream: Option<(Cause, Detail)>,
-) -> Failure {
+/// What the upstream said: the cause its words name (if any), and the words themselves, which
+/// hints quote when the verdict rests on them.
+#[derive(Clone, Copy)]
+pub(super) struct Said<'a> {
+    pub named: Option<(Cause, Detail)>,
+    pub words: &'a UpstreamWords,
+}
+
+/// The verdict for a request that carried one bearer token, given what the upstream said.
+pub(super) fn decide(x: &Exchange<'_>, resp: &ResponseFacts, said: Said<'_>) -> Failure {
     match x.token.map(|t| (t, &t.verdict)) {
-        Some((t, Verdict::Invalid(check))) => own(x, t, check, upstream),
-        Some((t, Verdict::Valid)) => valid(x, resp, t, upstream),
-        Some((t, Verdict::Unverified)) => unverified(resp, Some(t), upstream, x),
-        None => unverified(resp, None, upstream, x),
+        Some((t, Verdict::Invalid(check))) => own(x, t, check, said.named),
+        Some((t, Verdict::Valid)) => valid(x, resp, t, said),
+        Some((t, Verdict::Unverified)) => unverified(resp, Some(t), said, x),
+        None => unverified(resp, None, said, x),
     }
 }
 
@@ -96,12 +106,8 @@ fn expected_of(x: &Exchange<'_>, t: &TokenReport) -> Expected {
 }
 
 /// Every check passed: the upstream's evidence decides.
-fn valid(
-    x: &Exchange<'_>,
-    resp: &ResponseFacts,
-    t: &TokenReport,
-    upstream: Option<(Cause, Detail)>,
-) -> Failure {
+fn valid(x: &Exchange<'_>, resp: &ResponseFacts, t: &TokenReport, s: Said<'_>) -> Failure {
+    let upstream = s.named;
     let said = upstream.map(|(c, _)| c);
     let with = |cause, detail, confidence, hint: String| {
         Failure::new(cause, detail, confidence, hint).expecting(expected_of(x, t))
@@ -122,8 +128,9 @@ fn valid(
                 Detail::None,
                 Confidence::Heuristic,
                 format!(
-                    "the API cannot find key {kid}, which the issuer published {ago}s ago: it still uses a key set \
-                     cached before the rotation; restart it or make it refetch keys on an unknown kid"
+                    "the API cannot find key {kid}{}, which the issuer published {ago}s ago: it still uses a key set \
+                     cached before the rotation; restart it or make it refetch keys on an unknown kid",
+                    hints::quote(s.words)
                 ),
             );
         }
@@ -142,8 +149,9 @@ fn valid(
                 Detail::None,
                 Confidence::Heuristic,
                 format!(
-                    "the API rejects tokens whose signature authlens verifies with key {kid}, and has accepted none \
-                     since authlens started: point the API's JWKS at {jwks}"
+                    "the API rejects tokens whose signature authlens verifies with key {kid}{}, and has accepted none \
+                     since authlens started: point the API's JWKS at {jwks}",
+                    hints::quote(s.words)
                 ),
             );
         }
@@ -154,17 +162,21 @@ fn valid(
             Cause::JwksFetchFailed,
             Detail::None,
             Confidence::Upstream,
-            "the API says it cannot fetch its key set, while authlens verifies the token with the issuer's \
-             keys: check the API host's network path (DNS, egress, proxy, CA) to its jwks_uri"
-                .into(),
+            format!(
+                "the API says it cannot fetch its key set{}, while authlens verifies the token with the issuer's \
+                 keys: check the API host's network path (DNS, egress, proxy, CA) to its jwks_uri",
+                hints::quote(s.words)
+            ),
         ),
         Some((Cause::TokenMissing, _)) => with(
             Cause::UpstreamRejectedValidToken,
             Detail::None,
             Confidence::Upstream,
-            "the API says no token arrived although the client sent a valid one: something between authlens and \
-             the API drops the Authorization header"
-                .into(),
+            format!(
+                "the API says no token arrived{} although the client sent a valid one: something between authlens \
+                 and the API drops the Authorization header",
+                hints::quote(s.words)
+            ),
         ),
         Some((cause, detail))
             if cause.category() == crate::cause::Category::Authn
@@ -174,11 +186,7 @@ fn valid(
                 cause,
                 if detail == Detail::None || cause.details().contains(&detail) { detail } else { Detail::None },
                 Confidence::Upstream,
-                format!(
-                    "the API reports {} for a token that passes authlens's checks: the API's validator is configured \
-                     differently from authlens (compare its expected iss/aud/alg/typ with the token)",
-                    cause.label()
-                ),
+                hints::api_named(cause, s.words, t),
             )
         }
         _ if resp.www_authenticate.is_empty() && upstream.is_none() => with(
@@ -193,7 +201,7 @@ fn valid(
             Cause::UpstreamRejectedValidToken,
             Detail::None,
             Confidence::Upstream,
-            hints::rejected_valid(t),
+            hints::rejected_valid(t, s.words),
         ),
     }
 }
@@ -285,18 +293,19 @@ fn clock_skew(
 fn unverified(
     resp: &ResponseFacts,
     t: Option<&TokenReport>,
-    upstream: Option<(Cause, Detail)>,
+    said: Said<'_>,
     x: &Exchange<'_>,
 ) -> Failure {
     let expected = t.map(|t| expected_of(x, t)).unwrap_or_default();
-    if let Some((cause, detail)) = upstream {
+    if let Some((cause, detail)) = said.named {
         return Failure::new(
             cause,
             detail,
             Confidence::Upstream,
             format!(
-                "the API reports {}; authlens could not check the token itself{}",
+                "the API reports {}{}; authlens could not check the token itself{}",
                 cause.label(),
+                hints::quote(said.words),
                 if t.is_some_and(|t| t.issuer.is_some()) {
                     " (no key set could be fetched)"
                 } else {

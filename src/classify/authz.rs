@@ -3,6 +3,7 @@
 
 mod scopes;
 
+use super::authn::quote;
 use super::{Exchange, Expected, Failure};
 use crate::cause::{Category, Cause, Confidence, Detail};
 use crate::evidence::challenge::{UpstreamWords, cause_from_words, clean};
@@ -17,7 +18,7 @@ const SHOWN: usize = 128;
 pub(super) fn classify(x: &Exchange<'_>, resp: &ResponseFacts, words: &UpstreamWords) -> Failure {
     let _ = resp;
     let named = cause_from_words(words);
-    if let Some(failure) = authn_reported_as_403(x, named) {
+    if let Some(failure) = authn_reported_as_403(x, named, words) {
         return failure;
     }
     let upstream_scope =
@@ -49,7 +50,7 @@ pub(super) fn classify(x: &Exchange<'_>, resp: &ResponseFacts, words: &UpstreamW
         };
         match scopes::diagnose(&need, claims) {
             Diagnosis::Satisfied if upstream_scope => {}
-            Diagnosis::Satisfied => return forbidden_other(Confidence::Proxy, &need),
+            Diagnosis::Satisfied => return forbidden_other(Confidence::Proxy, &need, words),
             d => return verdict(d, seen, &need),
         }
     }
@@ -73,12 +74,16 @@ pub(super) fn classify(x: &Exchange<'_>, resp: &ResponseFacts, words: &UpstreamW
             .map(|d| verdict(d, Confidence::Heuristic, &need))
             .unwrap_or_else(|| not_configured(words, route_name, configured.is_some()));
     }
-    forbidden_other(Confidence::Upstream, &need)
+    forbidden_other(Confidence::Upstream, &need, words)
 }
 
 /// Envoy's audience 403, go-jwt-middleware's issuer/audience `insufficient_scope`, older Kong:
 /// the status says authz, the evidence says authn. authlens's own check wins; else the words.
-fn authn_reported_as_403(x: &Exchange<'_>, named: Option<(Cause, Detail)>) -> Option<Failure> {
+fn authn_reported_as_403(
+    x: &Exchange<'_>,
+    named: Option<(Cause, Detail)>,
+    words: &UpstreamWords,
+) -> Option<Failure> {
     let named = named.filter(|(c, _)| c.category() == Category::Authn);
     if let Some(Verdict::Invalid(check)) = x.token.map(|t| &t.verdict)
         && check.cause.category() == Category::Authn
@@ -100,9 +105,10 @@ fn authn_reported_as_403(x: &Exchange<'_>, named: Option<(Cause, Detail)>) -> Op
         detail,
         Confidence::Upstream,
         format!(
-            "the API answered 403, but its own words name `{}`: this is an authentication problem \
+            "the API answered 403, but its own words name `{}`{}: this is an authentication problem \
              reported with the wrong status; fix that, not the scopes",
-            cause.label()
+            cause.label(),
+            quote(words)
         ),
     ))
 }
@@ -209,7 +215,7 @@ fn scope_failure(
                 clean(&missing.join(" "), SHOWN)
             ),
         ),
-        Diagnosis::Satisfied => return forbidden_other(confidence, need),
+        Diagnosis::Satisfied => return forbidden_other(confidence, need, words),
     };
     Failure::new(cause, Detail::None, confidence, hint).expecting(expected_scope(need))
 }
@@ -249,7 +255,7 @@ fn not_configured(words: &UpstreamWords, route: &str, configured: bool) -> Failu
     .expecting(expected)
 }
 
-fn forbidden_other(confidence: Confidence, need: &Need<'_>) -> Failure {
+fn forbidden_other(confidence: Confidence, need: &Need<'_>, words: &UpstreamWords) -> Failure {
     let why = if need.required.is_empty() {
         "the API denied access without naming a scope problem"
     } else {
@@ -260,8 +266,9 @@ fn forbidden_other(confidence: Confidence, need: &Need<'_>) -> Failure {
         Detail::None,
         confidence,
         format!(
-            "{why}: the reason is another rule (role, tenant or ownership); check the API's \
-             authorization policy for this user"
+            "{why}{}: the reason is another rule (role, tenant or ownership); check the API's \
+             authorization policy for this user",
+            quote(words)
         ),
     )
     .expecting(expected_scope(need))

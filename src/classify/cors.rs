@@ -18,6 +18,39 @@ pub(super) fn check(
     resp: &ResponseFacts,
     auth: Option<&Failure>,
 ) -> Option<Failure> {
+    let (origin, headers) = browser_call(x, resp)?;
+    let failure = match &x.request.preflight {
+        Some(pf) => preflight(x, resp, origin, headers, pf)?,
+        None => actual(x, resp, origin, headers, auth)?,
+    };
+    Some(failure.expecting(expected_origin(origin)))
+}
+
+/// The verdict on a preflight that passed but whose real request never came within the window:
+/// the browser refused the call for a reason only it could check. Named once, when the window
+/// passes, for the answers browsers refuse in some modes (a wildcard with credentials, `*` for
+/// Authorization); a preflight with neither gives no verdict (the page may just have moved on).
+pub(super) fn unfollowed(x: &Exchange<'_>, resp: &ResponseFacts) -> Option<Failure> {
+    let (origin, headers) = browser_call(x, resp)?;
+    let pf = x.request.preflight.as_ref()?;
+    let failure =
+        match cors::check_preflight(origin, resp.status, headers, pf, Credentials::NotInclude) {
+            Err(Problem::HeadersNotAllowed {
+                tolerated: true, ..
+            }) => tolerated_authorization(Seen::Once),
+            Ok(()) => wildcard_suspect(origin, headers, Seen::Once)?,
+            // Failing preflights are named when they are answered.
+            Err(_) => return None,
+        };
+    Some(failure.expecting(expected_origin(origin)))
+}
+
+/// The `Origin` and CORS headers of a cross-origin browser call; `None` for traffic browsers
+/// run no CORS check on, or an answer whose headers were not kept.
+fn browser_call<'a>(
+    x: &'a Exchange<'_>,
+    resp: &'a ResponseFacts,
+) -> Option<(&'a HeaderValue, &'a CorsHeaders)> {
     let req = x.request;
     let origin = req.origin.as_ref()?;
     let not_cors_mode = req
@@ -28,15 +61,34 @@ pub(super) fn check(
         return None;
     }
     // The proxy copies the CORS headers whenever there is an `Origin`; without them, no verdict.
-    let headers = resp.cors.as_ref()?;
-    let failure = match &req.preflight {
-        Some(pf) => preflight(x, resp, origin, headers, pf)?,
-        None => actual(x, resp, origin, headers, auth)?,
-    };
-    Some(failure.expecting(Expected {
+    Some((origin, resp.cors.as_ref()?))
+}
+
+fn expected_origin(origin: &HeaderValue) -> Expected {
+    Expected {
         origin: Some(text(origin)),
         ..Expected::default()
-    }))
+    }
+}
+
+/// How authlens knows the browser gave up on the call.
+#[derive(Clone, Copy)]
+enum Seen {
+    /// This preflight's window passed without its request.
+    Once,
+    /// Earlier identical preflights went unfollowed.
+    Earlier,
+}
+
+impl Seen {
+    fn words(self) -> &'static str {
+        match self {
+            Seen::Once => "the browser never sent the real request after this preflight",
+            Seen::Earlier => {
+                "browsers here did not follow earlier identical preflights with the real request"
+            }
+        }
+    }
 }
 
 fn preflight(
@@ -47,46 +99,70 @@ fn preflight(
     pf: &Preflight,
 ) -> Option<Failure> {
     let unfollowed = x.history.preflights_unfollowed;
-    let failure = match cors::check_preflight(
-        origin,
-        resp.status,
-        headers,
-        pf,
-        Credentials::NotInclude,
-    ) {
-        // Most browsers let this through; name it only once browsers are seen refusing it.
-        Err(Problem::HeadersNotAllowed {
-            tolerated: true, ..
-        }) if unfollowed == 0 => return None,
-        Err(Problem::HeadersNotAllowed {
-            tolerated: true, ..
-        }) => Failure::new(
-            Cause::CorsHeaderNotAllowed,
-            Detail::Authorization,
-            Confidence::Heuristic,
-            "the preflight answers Access-Control-Allow-Headers: *, which the Fetch standard says never covers \
-             Authorization; Chromium and Firefox still accept it, but browsers here did not follow earlier \
-             identical preflights with the real request, so they enforce the rule (or send credentials): list \
-             Authorization explicitly",
-        ),
-        Err(problem) => failure(x, origin, problem),
-        // Passing on wildcards, yet the browser dropped the real request after earlier such
-        // answers: the page most likely sends credentials, for which `*` is refused.
-        Ok(()) if unfollowed > 0 && cors::uses_wildcard(headers) => Failure::new(
-            Cause::CorsCredentialsConflict,
-            Detail::None,
-            Confidence::Heuristic,
-            format!(
-                "this preflight passes only without credentials (it answers with a `*` wildcard), and the \
-                 browser did not follow earlier identical preflights with the real request: the page most \
-                 likely sends credentials (credentials: 'include'), so echo origin {} instead of `*` and send \
-                 Access-Control-Allow-Credentials: true",
-                text(origin)
-            ),
-        ),
-        Ok(()) => return None,
-    };
+    let failure =
+        match cors::check_preflight(origin, resp.status, headers, pf, Credentials::NotInclude) {
+            // Most browsers let these through; a first one is judged when its window passes
+            // (`unfollowed`), later ones at once if browsers were seen giving up on them.
+            Err(Problem::HeadersNotAllowed {
+                tolerated: true, ..
+            })
+            | Ok(())
+                if unfollowed == 0 =>
+            {
+                return None;
+            }
+            Err(Problem::HeadersNotAllowed {
+                tolerated: true, ..
+            }) => tolerated_authorization(Seen::Earlier),
+            Err(problem) => failure(x, origin, problem),
+            Ok(()) => wildcard_suspect(origin, headers, Seen::Earlier)?,
+        };
     Some(with_unfollowed(failure, unfollowed))
+}
+
+/// `Access-Control-Allow-Headers: *` for a call that sends Authorization.
+fn tolerated_authorization(seen: Seen) -> Failure {
+    Failure::new(
+        Cause::CorsHeaderNotAllowed,
+        Detail::Authorization,
+        Confidence::Heuristic,
+        format!(
+            "the preflight answers Access-Control-Allow-Headers: *, which the Fetch standard says never covers \
+             Authorization; Chromium and Firefox still accept it, but {}, so the browser enforces the rule (or \
+             the call sends credentials, for which `*` is no wildcard): list Authorization explicitly",
+            seen.words()
+        ),
+    )
+}
+
+/// A preflight that passes only without credentials (a `*` wildcard), given up on by the
+/// browser: the page most likely sends credentials.
+fn wildcard_suspect(origin: &HeaderValue, headers: &CorsHeaders, seen: Seen) -> Option<Failure> {
+    if !cors::uses_wildcard(headers) {
+        return None;
+    }
+    let star_origin = headers.allow_origin.iter().any(|v| v.as_bytes() == b"*");
+    let credentials = headers
+        .allow_credentials
+        .as_ref()
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+    let answer = if star_origin && credentials {
+        "it answers Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true, \
+         which browsers refuse for a credentialed call"
+    } else {
+        "it passes only without credentials (it answers with a `*` wildcard)"
+    };
+    Some(Failure::new(
+        Cause::CorsCredentialsConflict,
+        Detail::None,
+        Confidence::Heuristic,
+        format!(
+            "{} and {answer}: the page most likely sends credentials (credentials: 'include'), so echo origin \
+             {} instead of `*` and send Access-Control-Allow-Credentials: true",
+            seen.words(),
+            text(origin)
+        ),
+    ))
 }
 
 fn actual(
@@ -129,9 +205,11 @@ fn actual(
     // the auth cause for `cors_headers_missing_on_error`.
     match auth {
         Some(a) if failure.cause != Cause::CorsHeadersMissingOnError => {
-            failure.secondary.push(a.cause)
+            failure.hiding(a.cause, a.detail)
         }
-        None if resp.status.is_server_error() => failure.secondary.push(Cause::UpstreamServerError),
+        None if resp.status.is_server_error() => {
+            failure.hiding(Cause::UpstreamServerError, Detail::None)
+        }
         _ => {}
     }
     Some(failure)

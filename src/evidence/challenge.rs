@@ -26,9 +26,34 @@ pub struct UpstreamWords {
     pub resource_metadata: Option<String>,
 }
 
+/// Longest quote of the upstream's words in a hint.
+const QUOTED: usize = 160;
+
 impl UpstreamWords {
     pub fn says_insufficient_scope(&self) -> bool {
         self.error.as_deref() == Some("insufficient_scope")
+    }
+
+    /// The API's own sentence about the failure (its `error_description`, else its message),
+    /// short enough to quote in a hint.
+    pub fn said(&self) -> Option<String> {
+        let text = self
+            .error_description
+            .as_deref()
+            .or(self.message.as_deref())?;
+        Some(clean(text, QUOTED)).filter(|t| !t.is_empty())
+    }
+
+    /// The claim the API's words name (`Missing 'tenant' claim`, `Unexpected "aud" value`), and
+    /// whether they say it is absent or wrong.
+    pub fn claim(&self) -> Option<(String, ClaimSays)> {
+        [&self.error_description, &self.message]
+            .into_iter()
+            .flatten()
+            .find_map(|text| {
+                let text = normalise(text);
+                find_claim(&text).map(|(claim, says)| (clean(claim, QUOTED), says))
+            })
     }
 }
 
@@ -135,6 +160,11 @@ fn from_text(text: &str) -> Option<(Cause, Detail)> {
 
 /// `Some(verdict)` when a claim-naming template matches (the verdict may be "no cause").
 fn from_claim_template(text: &str) -> Option<Option<(Cause, Detail)>> {
+    find_claim(text).map(|(claim, says)| claim_verdict(claim, says))
+}
+
+/// The claim a claim-naming template finds in normalised text.
+fn find_claim(text: &str) -> Option<(&str, ClaimSays)> {
     CLAIM_TEMPLATES
         .iter()
         .find_map(|(_, prefix, suffix, says)| {
@@ -145,7 +175,7 @@ fn from_claim_template(text: &str) -> Option<Option<(Cause, Detail)>> {
                     .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
                     .count();
                 let claim = &rest[..len];
-                (len > 0 && rest[len..].starts_with(suffix)).then(|| claim_verdict(claim, *says))
+                (len > 0 && rest[len..].starts_with(suffix)).then_some((claim, *says))
             })
         })
 }

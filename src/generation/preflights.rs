@@ -5,11 +5,15 @@
 //! How the proxy drives it (`key_of` gives the key, `None` for traffic CORS does not cover):
 //! - every other cross-origin request, when it arrives: `on_request(key)`;
 //! - before classifying a preflight: `History::preflights_unfollowed = unfollowed(key)`;
-//! - a 2xx preflight whose classification found no failure: `on_preflight(key, route, now)`, as
-//!   soon as its response is done (the real request cannot come before the browser has it);
-//! - on a timer, about twice per window: `for route in sweep(now) {
-//!   metrics.cors_preflight_unfollowed(route) }`.
+//! - a 2xx preflight whose classification found no failure: `on_preflight(key, route, now,
+//!   suspect)`, as soon as its response is done (the real request cannot come before the
+//!   browser has it); `suspect` is the failure its answer names should the request never come
+//!   (`classify::unfollowed_preflight`);
+//! - on a timer, about twice per window: for each `Expired` of `sweep(now)`, count
+//!   `metrics.cors_preflight_unfollowed(route)`, and emit its suspect as a failure: a call the
+//!   browser refused once is a failure already.
 
+use crate::classify::Failure;
 use crate::facts::RequestFacts;
 use crate::policy::RouteId;
 use std::collections::hash_map::RandomState;
@@ -33,6 +37,21 @@ pub struct PreflightKey(u64);
 struct Pending {
     seq: u64,
     route: RouteId,
+    suspect: Option<Box<Suspect>>,
+}
+
+/// The failure a preflight's answer names if the browser never sends its request, with the
+/// preflight's facts for the log line (kept only for such preflights, at most `MAX_PENDING`).
+pub struct Suspect {
+    pub request: RequestFacts,
+    pub status: http::StatusCode,
+    pub failure: Failure,
+}
+
+/// A preflight whose window passed without its request.
+pub struct Expired {
+    pub route: RouteId,
+    pub suspect: Option<Box<Suspect>>,
 }
 
 struct Unfollowed {
@@ -47,6 +66,9 @@ struct State {
     /// fixed. Entries whose key was followed or re-recorded are skipped by `seq`.
     order: VecDeque<(Instant, PreflightKey, u64)>,
     unfollowed: HashMap<PreflightKey, Unfollowed>,
+    /// Requests that came with no preflight waiting: a fast browser may send the real request
+    /// before the preflight's exchange has ended here, and it must not count as unfollowed.
+    followed: HashMap<PreflightKey, Instant>,
     seq: u64,
 }
 
@@ -91,15 +113,35 @@ impl Preflights {
 
     /// A preflight the browser should accept: its request is expected within the window.
     /// Returns false when the tracker is full and the preflight was not recorded.
-    pub fn on_preflight(&self, key: PreflightKey, route: RouteId, now: Instant) -> bool {
+    pub fn on_preflight(
+        &self,
+        key: PreflightKey,
+        route: RouteId,
+        now: Instant,
+        suspect: Option<Suspect>,
+    ) -> bool {
         let mut s = self.lock();
+        if s.followed
+            .remove(&key)
+            .is_some_and(|at| now.saturating_duration_since(at) < self.window)
+        {
+            return true;
+        }
         // Every pending entry has its own `order` entry, so this bounds both.
         if s.order.len() >= MAX_PENDING {
             return false;
         }
         s.seq += 1;
         let (seq, deadline) = (s.seq, now + self.window);
-        s.pending.insert(key, Pending { seq, route });
+        let suspect = suspect.map(Box::new);
+        s.pending.insert(
+            key,
+            Pending {
+                seq,
+                route,
+                suspect,
+            },
+        );
         s.order.push_back((deadline, key, seq));
         true
     }
@@ -113,15 +155,20 @@ impl Preflights {
     /// blocked earlier calls with the same key no longer does.
     pub fn on_request(&self, key: PreflightKey) {
         let mut s = self.lock();
-        s.pending.remove(&key);
+        if s.pending.remove(&key).is_none() {
+            if s.followed.len() >= MAX_PENDING {
+                s.followed.clear();
+            }
+            s.followed.insert(key, Instant::now());
+        }
         s.unfollowed.remove(&key);
     }
 
-    /// Retires preflights whose window has passed without their request; returns the route of
-    /// each, for the metric.
-    pub fn sweep(&self, now: Instant) -> Vec<RouteId> {
+    /// Retires preflights whose window has passed without their request; returns each, for
+    /// the metric and its suspect's failure.
+    pub fn sweep(&self, now: Instant) -> Vec<Expired> {
         let mut s = self.lock();
-        let mut routes = Vec::new();
+        let mut expired = Vec::new();
         while let Some(&(deadline, key, seq)) = s.order.front() {
             if deadline > now {
                 break;
@@ -131,13 +178,16 @@ impl Preflights {
                 continue;
             }
             if let Some(p) = s.pending.remove(&key) {
-                routes.push(p.route);
+                expired.push(Expired {
+                    route: p.route,
+                    suspect: p.suspect,
+                });
                 s.remember(key, deadline);
             }
         }
         self.unfollowed_total
-            .fetch_add(routes.len() as u64, Ordering::Relaxed);
-        routes
+            .fetch_add(expired.len() as u64, Ordering::Relaxed);
+        expired
     }
 
     /// How many earlier preflights with this key went unfollowed since its last real request.

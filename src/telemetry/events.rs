@@ -6,7 +6,7 @@ use crate::classify::{Classification, Failure, HealthResult};
 use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
 use crate::facts::RequestFacts;
 use crate::keys::{FetchError, FetchReporter, FetchResult};
-use crate::policy::Policy;
+use crate::policy::{Policy, RouteId};
 use crate::telemetry::metrics::{Metrics, RouteMetrics, method_label, status_class};
 use http::StatusCode;
 use std::sync::Arc;
@@ -25,6 +25,27 @@ macro_rules! exchange_line {
             trace_id = %$x.request.trace.trace_id_hex(),
             span_id = %$x.request.trace.span_id_hex(),
             request_id = header_text(&$x.request.request_id),
+            $($field)*
+        )
+    };
+}
+
+/// The line of one counted failure: the exchange's fields, the failure's, then `$field`s.
+macro_rules! failure_line {
+    ($x:expr, $f:expr, $($field:tt)*) => {
+        exchange_line!(
+            warn,
+            $x,
+            message = "exchange failed",
+            cause = $f.cause.label(),
+            category = $f.cause.category().label(),
+            detail = $f.detail.label(),
+            hint = $f.hint.as_str(),
+            confidence = $f.confidence.label(),
+            secondary_causes = secondary_text($f),
+            user_agent.original = $x.request.user_agent.as_ref().map(header_text),
+            http.request.header.origin = $x.request.origin.as_ref().map(header_text),
+            expected.origin = $f.expected.origin.as_deref(),
             $($field)*
         )
     };
@@ -79,7 +100,7 @@ impl Exchange<'_> {
         }
         let c = self.classification;
         if let Some(f) = &c.failure {
-            metrics.failure(route, f.cause, f.detail);
+            count_failure(metrics, route, f);
             self.log_failure(f);
             metrics.global().recent.record(&crate::recent::Failed {
                 request: self.request,
@@ -130,30 +151,13 @@ impl Exchange<'_> {
     }
 
     fn log_failure(&self, f: &Failure) {
-        let r = self.request;
         let t = self.token;
         let claims = t.map(|t| &t.claims);
         let personal = self.policy.log_personal_claims;
         let words = &self.classification.upstream_words;
-        let secondary = (!f.secondary.is_empty()).then(|| {
-            f.secondary
-                .iter()
-                .map(|c| c.label())
-                .collect::<Vec<_>>()
-                .join(",")
-        });
-        exchange_line!(
-            warn,
+        failure_line!(
             self,
-            message = "exchange failed",
-            cause = f.cause.label(),
-            category = f.cause.category().label(),
-            detail = f.detail.label(),
-            hint = f.hint.as_str(),
-            confidence = f.confidence.label(),
-            secondary_causes = secondary,
-            user_agent.original = r.user_agent.as_ref().map(header_text),
-            http.request.header.origin = r.origin.as_ref().map(header_text),
+            f,
             token.fingerprint = t.map(|t| t.fingerprint.to_string()),
             token.alg = t.and_then(|t| t.header.alg.as_deref()).map(bounded),
             token.kid = t.and_then(|t| t.header.kid.as_deref()).map(bounded),
@@ -185,11 +189,65 @@ impl Exchange<'_> {
             expected.aud = f.expected.aud.as_deref(),
             expected.alg = f.expected.alg.as_deref(),
             expected.scope = f.expected.scope.as_deref(),
-            expected.origin = f.expected.origin.as_deref(),
             upstream.www_authenticate = words.www_authenticate.as_deref().map(bounded),
             upstream.error = words.error.as_deref().map(bounded),
             upstream.error_description = words.error_description.as_deref().map(bounded),
         );
+    }
+}
+
+/// A masked cause counts under its own category too (CONTRACT §2), and the line names it in
+/// `secondary_causes`: logs and metrics agree cause by cause.
+fn count_failure(metrics: &RouteMetrics, route: RouteId, f: &Failure) {
+    metrics.failure(route, f.cause, f.detail);
+    for (cause, detail) in &f.secondary {
+        metrics.failure(route, *cause, *detail);
+    }
+}
+
+fn secondary_text(f: &Failure) -> Option<String> {
+    (!f.secondary.is_empty()).then(|| {
+        f.secondary
+            .iter()
+            .map(|(c, _)| c.label())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+/// A preflight whose window passed without its real request, and whose answer names why the
+/// browser refused the call: a failure found after the exchange itself was counted, so only
+/// the failure is counted now, with one line for it.
+pub struct UnfollowedPreflight<'a> {
+    /// The preflight's facts.
+    pub request: &'a RequestFacts,
+    /// The preflight's status.
+    pub status: Option<StatusCode>,
+    pub failure: &'a Failure,
+    pub policy: &'a Policy,
+}
+
+impl UnfollowedPreflight<'_> {
+    pub fn emit(&self, metrics: &RouteMetrics) {
+        let f = self.failure;
+        count_failure(metrics, self.request.route, f);
+        failure_line!(
+            self,
+            f,
+            http.request.header.access_control_request_method = self
+                .request
+                .preflight
+                .as_ref()
+                .map(|p| header_text(&p.method)),
+        );
+        metrics.global().recent.record(&crate::recent::Failed {
+            request: self.request,
+            token: None,
+            status: self.status,
+            failure: f,
+            words: &Default::default(),
+            policy: self.policy,
+        });
     }
 }
 
@@ -216,13 +274,17 @@ impl JwksFetched<'_> {
             metrics.jwks_loaded(self.issuer, self.keys, clock::unix_now_f64());
             tracing::info!(
                 message = "jwks fetched",
+                event = "jwks_fetch",
+                result = self.result.label(),
                 issuer = self.issuer,
                 keys = self.keys
             );
         } else {
+            // A background event, not a counted failure: no `cause` (CONTRACT §2); requests it
+            // leaves unchecked are counted as `jwks_fetch_failed` one by one.
             tracing::warn!(
                 message = "jwks fetch failed",
-                cause = crate::cause::Cause::JwksFetchFailed.label(),
+                event = "jwks_fetch",
                 issuer = self.issuer,
                 result = self.result.label(),
                 error = self.error.map(|e| e.to_string()),
@@ -296,6 +358,10 @@ pub struct ConfigLoaded;
 impl ConfigLoaded {
     pub fn emit(&self, metrics: &Metrics) {
         metrics.config_loaded(clock::unix_now_f64());
-        tracing::info!(message = "configuration loaded");
+        tracing::info!(
+            message = "configuration loaded",
+            event = "config_load",
+            result = "ok"
+        );
     }
 }

@@ -30,7 +30,7 @@ pub const ROWS: &[Row] = &[
     ("scopes under scp", "/files", r#"{"scp": "files.read"}"#, "scope_claim_name_mismatch", "", "both", "in `scp`"),
     ("scopes under permissions", "/files", r#"{"permissions": ["files.read"]}"#, "scope_claim_name_mismatch", "", "both", "in `permissions`"),
     ("route not in authlens's config", "/reports", r#"{"scope": "files.read"}"#, "scope_missing", "route_not_configured", "upstream", "`reports.read`"),
-    ("scopes fine, not the owner", "/files/42", r#"{"scope": "files.read"}"#, "forbidden_other", "", "proxy", "every scope"),
+    ("scopes fine, not the owner", "/files/42", r#"{"scope": "files.read"}"#, "forbidden_other", "", "proxy", "every scope this route needs, yet the API denied access (its words: \"only the owner may read this file\")"),
 ];
 
 /// The same routes, as authlens config YAML.
@@ -66,7 +66,13 @@ pub fn claims(extra: Value) -> Value {
 
 /// The express server with its key set on loopback; `None` (skip) without `node_modules`.
 pub async fn start(signer: &Signer) -> Option<(Node, std::net::SocketAddr)> {
-    let dir = interop_dir("express");
+    start_server("express", signer).await
+}
+
+/// The Node server in `tests/interop/<name>`, configured for this fixture's issuer, audience and
+/// key set (served on loopback); `None` (skip) without `node_modules`.
+pub async fn start_server(name: &str, signer: &Signer) -> Option<(Node, std::net::SocketAddr)> {
+    let dir = interop_dir(name);
     if !npm_installed(&dir) {
         return None;
     }

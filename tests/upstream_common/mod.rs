@@ -13,9 +13,18 @@ pub fn config(upstream: &str) -> String {
     format!("listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nupstream:\n{upstream}")
 }
 
+/// The cause's category: `client_aborted` is the client's side of the wire (CONTRACT §2), the
+/// rest the upstream's.
+fn category(cause: &str) -> &'static str {
+    authlens::cause::known_pairs()
+        .find(|(c, _)| c.label() == cause)
+        .map_or("upstream", |(c, _)| c.category().label())
+}
+
 pub fn failure_series(cause: &str, detail: &str) -> String {
+    let category = category(cause);
     format!(
-        "authlens_failures_total{{category=\"upstream\",cause=\"{cause}\",detail=\"{detail}\",route=\"unmatched\"}}"
+        "authlens_failures_total{{category=\"{category}\",cause=\"{cause}\",detail=\"{detail}\",route=\"unmatched\"}}"
     )
 }
 
@@ -33,7 +42,7 @@ pub async fn expect_failure(
         .await;
     let line = authlens
         .wait_log(|v| v["message"] == message && v["cause"] == cause && v["detail"] == detail);
-    assert_eq!(line["category"], "upstream");
+    assert_eq!(line["category"], category(cause));
     let logged = line["hint"].as_str().expect("a hint");
     assert!(logged.contains(hint), "hint {logged:?} lacks {hint:?}");
     line

@@ -2,6 +2,8 @@
 
 use crate::base::clock::from_unix_secs;
 use crate::cause::{Cause, Detail};
+use crate::evidence::challenge::UpstreamWords;
+use crate::evidence::challenge::catalogue::ClaimSays;
 use crate::evidence::token::{Check, TokenReport};
 
 pub(super) fn scheme(detail: Detail) -> &'static str {
@@ -145,12 +147,72 @@ pub(super) fn own(check: &Check, t: &TokenReport) -> String {
     }
 }
 
-/// The honest catch-all, with the best-supported suspect first (taxonomy §3).
-pub(super) fn rejected_valid(t: &TokenReport) -> String {
+/// ` (its words: "…")` when the API said something, for hints whose verdict rests on it.
+pub(crate) fn quote(words: &UpstreamWords) -> String {
+    words
+        .said()
+        .map_or_else(String::new, |s| format!(" (its words: \"{s}\")"))
+}
+
+/// The API names a cause for a token that passes authlens's checks: say what it asked for,
+/// in its own words, rather than that the two validators differ.
+pub(super) fn api_named(cause: Cause, words: &UpstreamWords, t: &TokenReport) -> String {
+    let said = quote(words);
+    match words.claim() {
+        Some((claim, ClaimSays::Absent)) => format!(
+            "the API requires claim `{claim}`, which this token lacks{said}: have the issuer add it, or drop the \
+             requirement from the API"
+        ),
+        Some((claim, ClaimSays::Wrong)) => format!(
+            "the API rejects the token's `{claim}`{}{said}, which authlens's config accepts: the API expects another \
+             value; make its `{claim}` setting match the tokens the issuer mints (and authlens's config)",
+            claim_value(&claim, t)
+        ),
+        None => format!(
+            "the API rejects this token as {}{said} although it passes authlens's checks (iss{}, aud{}, typ{}): \
+             make the API's expected values match the ones in authlens's config",
+            cause.label(),
+            claim_value("iss", t),
+            claim_value("aud", t),
+            claim_value("typ", t),
+        ),
+    }
+}
+
+/// ` \`value\`` of a registered claim authlens decodes, for a hint; ` \`(none)\`` otherwise.
+fn claim_value(claim: &str, t: &TokenReport) -> String {
+    let c = &t.claims;
+    let value = match claim {
+        "iss" => c.iss.clone(),
+        "aud" => (!c.aud.is_empty()).then(|| c.aud.join(" ")),
+        "exp" => c.exp.map(|v| v.to_string()),
+        "nbf" => c.nbf.map(|v| v.to_string()),
+        "iat" => c.iat.map(|v| v.to_string()),
+        "typ" => t.header.typ.clone(),
+        "alg" => t.header.alg.clone(),
+        _ => None,
+    };
+    let v = value.map_or_else(
+        || "(none)".into(),
+        |v| crate::evidence::challenge::clean(&v, 128),
+    );
+    format!(" `{v}`")
+}
+
+/// The honest catch-all, with the best-supported suspect first (taxonomy §3); a claim the
+/// API names (one authlens does not check) comes first of all.
+pub(super) fn rejected_valid(t: &TokenReport, words: &UpstreamWords) -> String {
+    let said = quote(words);
+    if let Some((claim, _)) = words.claim() {
+        return format!(
+            "the API rejects the value of claim `{claim}`, which authlens does not check{said}: mint the token with \
+             the value the API expects, or fix the API's rule"
+        );
+    }
     let typ = t.header.typ.as_deref().unwrap_or("(none)");
     format!(
-        "the API rejected a token that passes every check authlens can make (typ {typ}, alg {}, kid {}): if its JWT \
-         library enforces typ, allow at+jwt; otherwise revocation or a custom rule; read the API's own auth logs",
+        "the API rejected a token that passes every check authlens can make (typ {typ}, alg {}, kid {}){said}: if its \
+         JWT library enforces typ, allow at+jwt; otherwise revocation or a custom rule; read the API's own auth logs",
         t.header.alg.as_deref().unwrap_or("?"),
         t.header.kid.as_deref().unwrap_or("(none)")
     )

@@ -63,6 +63,7 @@ struct Case {
     token: Option<TokenReport>,
     resp: ResponseFacts,
     upstream: Option<(Cause, Detail)>,
+    words: UpstreamWords,
     history: History,
 }
 
@@ -72,6 +73,7 @@ impl Case {
             token: Some(report(verdict)),
             resp: response(true, None),
             upstream: None,
+            words: UpstreamWords::default(),
             history: History::default(),
         }
     }
@@ -87,7 +89,11 @@ impl Case {
             history: self.history,
             now: at(NOW),
         };
-        decide(&x, &self.resp, self.upstream)
+        let said = Said {
+            named: self.upstream,
+            words: &self.words,
+        };
+        decide(&x, &self.resp, said)
     }
 }
 
@@ -397,4 +403,67 @@ fn upstream_agreeing_raises_confidence() {
         (f.cause, f.confidence),
         (Cause::TokenExpired, Confidence::Proxy)
     );
+}
+
+/// A token that passes every check, and the API's own sentence about it: the hint says what the
+/// API asked for, naming the value, in place of a remark about differing validators.
+#[test]
+fn hints_use_the_apis_own_words() {
+    let rows: &[(&str, Cause, Detail, &[&str])] = &[
+        (
+            "Missing 'tenant' claim",
+            Cause::RequiredClaimMissing,
+            Detail::Other,
+            &["the API requires claim `tenant`, which this token lacks"],
+        ),
+        (
+            "Unexpected 'tenant' value",
+            Cause::UpstreamRejectedValidToken,
+            Detail::None,
+            &["claim `tenant`", "Unexpected 'tenant' value"],
+        ),
+        (
+            "Unexpected 'aud' value",
+            Cause::AudienceMismatch,
+            Detail::None,
+            &["the API rejects the token's `aud` `https://api.example.com/`"],
+        ),
+        (
+            "jwt audience invalid. expected: https://api.example.com",
+            Cause::AudienceMismatch,
+            Detail::None,
+            &["expected: https://api.example.com\""],
+        ),
+        (
+            "Token is missing the \"sub\" claim",
+            Cause::RequiredClaimMissing,
+            Detail::ClaimSub,
+            &["the API requires claim `sub`, which this token lacks"],
+        ),
+    ];
+    for (text, cause, detail, wanted) in rows {
+        let mut case = Case::new(Verdict::Valid);
+        case.words = UpstreamWords {
+            error: Some("invalid_token".into()),
+            error_description: Some((*text).into()),
+            ..Default::default()
+        };
+        case.upstream = crate::evidence::challenge::cause_from_words(&case.words);
+        let f = case.run(&policy());
+        assert_eq!((f.cause, f.detail), (*cause, *detail), "{text}: {}", f.hint);
+        for w in *wanted {
+            assert!(f.hint.contains(w), "{text}: {w} not in {}", f.hint);
+        }
+        assert!(!f.hint.contains("configured differently"), "{}", f.hint);
+    }
+    // authlens could not check the token: the API's words still reach the hint.
+    let mut case = Case::new(Verdict::Unverified);
+    case.words = UpstreamWords {
+        message: Some("jwt expired".into()),
+        ..Default::default()
+    };
+    case.upstream = crate::evidence::challenge::cause_from_words(&case.words);
+    let f = case.run(&policy());
+    assert_eq!(f.cause, Cause::TokenExpired);
+    assert!(f.hint.contains("\"jwt expired\""), "{}", f.hint);
 }

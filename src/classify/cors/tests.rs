@@ -457,18 +457,21 @@ fn error_without_the_cors_headers_its_successes_carry_names_the_masked_cause() {
     };
     let f = verdict(&FETCH, &response(401, &[]), seen, &policy).expect("a failure");
     assert_eq!(f.cause, Cause::CorsHeadersMissingOnError);
-    assert_eq!(f.secondary, vec![Cause::TokenMissing]);
+    assert_eq!(f.secondary, vec![(Cause::TokenMissing, Detail::None)]);
     assert!(f.hint.contains("401"), "{}", f.hint);
 
     let f = verdict(&FETCH, &response(503, &[]), seen, &policy).expect("a failure");
     assert_eq!(f.cause, Cause::CorsHeadersMissingOnError);
-    assert_eq!(f.secondary, vec![Cause::UpstreamServerError]);
+    assert_eq!(
+        f.secondary,
+        vec![(Cause::UpstreamServerError, Detail::None)]
+    );
 
     // Without evidence that successes carry CORS headers, the origin is simply not allowed,
     // and the masked 401 is still kept.
     let f = verdict(&FETCH, &response(401, &[]), History::default(), &policy).expect("a failure");
     assert_eq!(f.cause, Cause::CorsOriginNotAllowed);
-    assert_eq!(f.secondary, vec![Cause::TokenMissing]);
+    assert_eq!(f.secondary, vec![(Cause::TokenMissing, Detail::None)]);
     assert!(
         f.hint.contains("omits CORS headers on its errors"),
         "{}",
@@ -585,4 +588,52 @@ fn unfollowed_preflights_turn_a_wildcard_pass_into_a_credentials_suspect() {
     // A failing preflight carries the count in its hint.
     let f = verdict(&pf, &response(404, &[]), blocked, &policy).expect("a failure");
     assert!(f.hint.contains("2 earlier preflight(s)"), "{}", f.hint);
+}
+
+/// A call the browser refused once: the preflight passed authlens's check, its real request
+/// never came, and its answer names why (issue 11, class 3). Judged when the window passes.
+#[test]
+fn a_preflight_unfollowed_once_names_what_its_answer_suggests() {
+    let policy = Policy::empty();
+    let pf = preflight("GET", Some("authorization"));
+    let judge = |headers: &'static [(&'static str, &'static str)]| {
+        crate::classify::unfollowed_preflight(&crate::classify::Exchange {
+            request: &facts(&pf),
+            token: None,
+            outcome: &response(204, headers),
+            policy: &policy,
+            history: History::default(),
+            now: SystemTime::now(),
+        })
+    };
+    let star_with_credentials: &[(&str, &str)] = &[
+        (ACAO, "*"),
+        (ACAC, "true"),
+        (ACAM, "GET"),
+        (ACAH, "authorization"),
+    ];
+    let f = judge(star_with_credentials).expect("a failure");
+    assert_eq!(
+        (f.cause, f.confidence),
+        (Cause::CorsCredentialsConflict, Confidence::Heuristic)
+    );
+    for words in [
+        "never sent the real request",
+        "Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true",
+        &format!("echo origin {PAGE}"),
+    ] {
+        assert!(f.hint.contains(words), "{words}: {}", f.hint);
+    }
+    assert_eq!(f.expected.origin.as_deref(), Some(PAGE));
+
+    let star_headers: &[(&str, &str)] = &[(ACAO, PAGE), (ACAM, "GET"), (ACAH, "*")];
+    let f = judge(star_headers).expect("a failure");
+    assert_eq!(
+        (f.cause, f.detail),
+        (Cause::CorsHeaderNotAllowed, Detail::Authorization)
+    );
+    // A clean answer names nothing: the page may simply have moved on.
+    assert!(judge(GOOD).is_none());
+    // Neither does a failing one: it was named when it was answered.
+    assert!(judge(&[(ACAO, "http://elsewhere.test")]).is_none());
 }

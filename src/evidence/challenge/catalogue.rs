@@ -62,6 +62,8 @@ const GOOIDC: &str = "go-oidc";
 const PYJWT: &str = "pyjwt";
 const AUTHLIB: &str = "authlib";
 const KONG: &str = "kong jwt";
+const EXPRESSJWT: &str = "express-jwt (jsonwebtoken, jwks-rsa)";
+const FASTIFY: &str = "@fastify/jwt (fast-jwt, get-jwks)";
 
 #[rustfmt::skip]
 pub const ROWS: &[Row] = &[
@@ -199,6 +201,31 @@ pub const ROWS: &[Row] = &[
     // A lifetime policy of the API (maximum_expiration), not a broken token.
     generic(KONG, "exp: exceeds maximum allowed expiration"),
     generic(KONG, "an unexpected error occurred"),
+    // express-jwt: its own texts, then jsonwebtoken's ("jwt expired" is Envoy's row, "invalid
+    // signature" and "invalid algorithm" Kong's); "secret or public key must be provided" is
+    // what jsonwebtoken says when jwks-rsa found no key for the kid.
+    has(EXPRESSJWT, "no authorization token was found", TokenMissing, N),
+    // Said for a bad scheme and a bad format alike; the request itself tells which.
+    generic(EXPRESSJWT, "format is authorization: bearer [token]"),
+    has(EXPRESSJWT, "jwt malformed", TokenMalformed, N),
+    has(EXPRESSJWT, "jwt not active", TokenNotYetValid, N),
+    has(EXPRESSJWT, "jwt audience invalid", AudienceMismatch, N),
+    has(EXPRESSJWT, "jwt issuer invalid", IssuerMismatch, N),
+    has(EXPRESSJWT, "jwt signature is required", AlgNotAllowed, Detail::AlgNone),
+    has(EXPRESSJWT, "secret or public key must be provided", KidUnknown, N),
+    // @fastify/jwt and the fast-jwt texts it passes on after "Authorization token is invalid: ".
+    has(FASTIFY, "no authorization was found in request.headers", TokenMissing, N),
+    has(FASTIFY, "authorization token expired", TokenExpired, N),
+    has(FASTIFY, "the token is malformed", TokenMalformed, N),
+    has(FASTIFY, "the token header is not a valid base64url serialized json", TokenMalformed, N),
+    has(FASTIFY, "the aud claim value is not allowed", AudienceMismatch, N),
+    has(FASTIFY, "the iss claim value is not allowed", IssuerMismatch, N),
+    has(FASTIFY, "the token signature is invalid", SignatureInvalid, N),
+    has(FASTIFY, "the token algorithm is invalid", AlgNotAllowed, N),
+    // fast-jwt's nbf error and get-jwks's unknown kid escape as 500s.
+    has(FASTIFY, "the token will be active at", TokenNotYetValid, N),
+    has(FASTIFY, "no matching jwk found in the set", KidUnknown, N),
+    generic(FASTIFY, "untrusted authorization token"),
 ];
 
 /// Texts that name a claim: `prefix CLAIM suffix`, and whether they say it is wrong or absent.

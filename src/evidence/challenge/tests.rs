@@ -260,6 +260,27 @@ const ROWS_UNDER_TEST: &[(&str, Via, &str, catalogue::Named)] = &[
     ("kong", Via::Json, r#"{"exp":"must be a number"}"#, Some((RequiredClaimMissing, Detail::ClaimExp))),
     ("kong", Via::Json, r#"{"exp":"exceeds maximum allowed expiration"}"#, None),
     ("kong", Via::Json, r#"{"message":"An unexpected error occurred"}"#, None),
+    // express-jwt's README error handler: `{code, message}` as JSON, no challenge.
+    ("express-jwt", Via::Json, r#"{"code":"credentials_required","message":"No authorization token was found"}"#, Some((TokenMissing, N))),
+    ("express-jwt", Via::Json, r#"{"code":"credentials_bad_scheme","message":"Format is Authorization: Bearer [token]"}"#, None),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"jwt malformed"}"#, Some((TokenMalformed, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"jwt expired"}"#, Some((TokenExpired, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"jwt not active"}"#, Some((TokenNotYetValid, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"jwt audience invalid. expected: https://api.example/"}"#, Some((AudienceMismatch, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"jwt issuer invalid. expected: https://as.example/"}"#, Some((IssuerMismatch, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"invalid signature"}"#, Some((SignatureInvalid, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"secret or public key must be provided"}"#, Some((KidUnknown, N))),
+    ("express-jwt", Via::Json, r#"{"code":"invalid_token","message":"invalid algorithm"}"#, Some((AlgNotAllowed, N))),
+    // fastify's error handler around @fastify/jwt: `{statusCode, code, error, message}`.
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"code":"FST_JWT_NO_AUTHORIZATION_IN_HEADER","error":"Unauthorized","message":"No Authorization was found in request.headers"}"#, Some((TokenMissing, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"code":"FST_JWT_AUTHORIZATION_TOKEN_EXPIRED","error":"Unauthorized","message":"Authorization token expired"}"#, Some((TokenExpired, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"error":"Unauthorized","message":"Authorization token is invalid: The token is malformed."}"#, Some((TokenMalformed, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"error":"Unauthorized","message":"Authorization token is invalid: The token header is not a valid base64url serialized JSON."}"#, Some((TokenMalformed, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"error":"Unauthorized","message":"Authorization token is invalid: The aud claim value is not allowed."}"#, Some((AudienceMismatch, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"error":"Unauthorized","message":"Authorization token is invalid: The iss claim value is not allowed."}"#, Some((IssuerMismatch, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":401,"error":"Unauthorized","message":"Authorization token is invalid: The token signature is invalid."}"#, Some((SignatureInvalid, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":500,"code":"FAST_JWT_INACTIVE","error":"Internal Server Error","message":"The token will be active at 2026-11-30T06:45:30.000Z."}"#, Some((TokenNotYetValid, N))),
+    ("@fastify/jwt", Via::Json, r#"{"statusCode":500,"code":"JWK_NOT_FOUND","error":"Internal Server Error","message":"No matching JWK found in the set."}"#, Some((KidUnknown, N))),
 ];
 
 #[test]
@@ -331,6 +352,8 @@ fn the_catalogue_covers_all_nine_middlewares() {
         "pyjwt",
         "authlib",
         "kong jwt",
+        "express-jwt (jsonwebtoken, jwks-rsa)",
+        "@fastify/jwt (fast-jwt, get-jwks)",
     ] {
         assert!(named(m), "{m}");
     }

@@ -5,7 +5,7 @@ use super::form_scan::{self, BodyToken, FormScan};
 use crate::classify::{self, Classification};
 use crate::evidence::token::{TokenReport, Verdict};
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts, TransportError};
-use crate::generation::{Generation, PreflightKey};
+use crate::generation::{Generation, PreflightKey, Suspect};
 use crate::inspect::{Inspection, Inspector};
 use crate::proxy::phase::{Ending, Watch};
 use crate::telemetry::events;
@@ -200,15 +200,21 @@ impl Finished {
     fn emit(self, token: Option<&TokenReport>) {
         let g = &self.generation;
         let now = SystemTime::now();
-        let classification = classify::classify(&classify::Exchange {
+        let x = classify::Exchange {
             request: &self.request,
             token,
             outcome: &self.outcome,
             policy: &g.policy,
             history: self.history(token),
             now,
-        });
-        self.remember(token, &classification);
+        };
+        let classification = classify::classify(&x);
+        // What this preflight's answer names should the browser never send the request.
+        let suspect = classification
+            .failure
+            .is_none()
+            .then(|| classify::unfollowed_preflight(&x))
+            .flatten();
         events::Exchange {
             request: &self.request,
             token,
@@ -221,6 +227,7 @@ impl Finished {
             now,
         }
         .emit(&g.metrics);
+        self.remember(token, &classification, suspect);
     }
 
     fn history(&self, token: Option<&TokenReport>) -> History {
@@ -240,9 +247,14 @@ impl Finished {
         self.generation.memory.preflights.key_of(&self.request)
     }
 
-    /// Updates the running memory after classification, so this exchange is judged on what
-    /// came before it.
-    fn remember(&self, token: Option<&TokenReport>, classification: &Classification) {
+    /// Updates the running memory once the exchange is classified, so it is judged on what came
+    /// before it.
+    fn remember(
+        self,
+        token: Option<&TokenReport>,
+        classification: &Classification,
+        suspect: Option<classify::Failure>,
+    ) {
         let Outcome::Response(resp) = &self.outcome else {
             return;
         };
@@ -250,12 +262,6 @@ impl Finished {
             return;
         }
         let m = &self.generation.memory;
-        if classification.failure.is_none()
-            && let Some(key) = self.preflight_key()
-        {
-            m.preflights
-                .on_preflight(key, self.request.route, Instant::now());
-        }
         if resp
             .cors
             .as_ref()
@@ -265,6 +271,19 @@ impl Finished {
         }
         if token.is_some_and(|t| t.verdict == Verdict::Valid) {
             m.saw_upstream_accept_a_token();
+        }
+        if classification.failure.is_none()
+            && let Some(key) = self.preflight_key()
+        {
+            let route = self.request.route;
+            let status = resp.status;
+            let suspect = suspect.map(|failure| Suspect {
+                request: self.request,
+                status,
+                failure,
+            });
+            m.preflights
+                .on_preflight(key, route, Instant::now(), suspect);
         }
     }
 }

@@ -5,7 +5,7 @@
 'use strict';
 
 const express = require('express');
-const { auth, requiredScopes } = require('express-oauth2-jwt-bearer');
+const { auth, claimEquals, requiredScopes } = require('express-oauth2-jwt-bearer');
 
 const config = {
   issuer: process.env.ISSUER,
@@ -36,6 +36,11 @@ app.get('/files/:id', auth(config), requiredScopes('files.read'), (req, res) => 
     return res.status(403).json({ message: 'only the owner may read this file' });
   }
   res.json({ id: req.params.id });
+});
+
+// A claim authlens does not check: `Missing 'tenant' claim` or `Unexpected 'tenant' value` (401).
+app.get('/tenant', auth(config), claimEquals('tenant', 'acme'), (req, res) => {
+  res.json({ tenant: 'acme' });
 });
 
 // Errors go to express's own final handler, which sends the middleware's status and

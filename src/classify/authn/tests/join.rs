@@ -148,7 +148,7 @@ fn valid_token_joins_the_upstream_evidence() {
             Some((Cause::TypRejected, Detail::None)),
             accepted,
             (Cause::TypRejected, Detail::None, Confidence::Upstream),
-            "configured differently",
+            "make the API's expected values match",
         ),
         row(
             response(true, None),
@@ -204,6 +204,7 @@ fn valid_token_joins_the_upstream_evidence() {
             token: Some(t),
             resp: r.resp,
             upstream: r.upstream,
+            words: UpstreamWords::default(),
             history: r.history,
         };
         let f = case.run(&p);
