@@ -7,6 +7,7 @@ mod duration;
 mod load;
 mod model;
 mod problem;
+mod token_endpoints;
 mod validate;
 
 pub use duration::Duration;

@@ -4,7 +4,6 @@
 //! with `classify::resource_server` and emits one event.
 
 mod exchange;
-mod form_scan;
 
 pub use exchange::Exchange;
 

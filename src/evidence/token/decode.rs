@@ -158,6 +158,10 @@ impl RawClaims {
             iat,
             client_id,
             jti_present: self.jti.is_some(),
+            jti: match self.jti {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            },
             scopes,
             id_token_markers: self.nonce.is_some() || self.at_hash.is_some(),
             resource_present: self.resource.is_some(),
