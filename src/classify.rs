@@ -5,6 +5,7 @@
 
 mod authn;
 mod authz;
+pub mod token_endpoint;
 mod cors;
 mod findings;
 mod upstream;

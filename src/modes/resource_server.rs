@@ -21,6 +21,7 @@ pub struct ResourceServer {
 impl Mode for ResourceServer {
     type Watch = Exchange;
 
+    #[inline]
     fn request_head(
         &self,
         generation: &Arc<Generation>,

@@ -4,6 +4,7 @@
 use crate::base::clock;
 use crate::classify::{Classification, Failure, HealthResult};
 use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
+use crate::evidence::token_request::{ClientAuth, TokenForm};
 use crate::facts::RequestFacts;
 use crate::keys::{FetchError, FetchReporter, FetchResult};
 use crate::policy::Policy;
@@ -53,6 +54,8 @@ fn header_text(v: &http::HeaderValue) -> &str {
 pub struct Exchange<'a> {
     pub request: &'a RequestFacts,
     pub token: Option<&'a TokenReport>,
+    /// At a token endpoint: the request's parameters (the token is then its assertion).
+    pub token_request: Option<TokenRequest<'a>>,
     pub status: Option<StatusCode>,
     pub classification: &'a Classification,
     pub duration: Duration,
@@ -60,6 +63,14 @@ pub struct Exchange<'a> {
     pub policy: &'a Policy,
     pub access_log: bool,
     pub now: SystemTime,
+}
+
+/// What a token request said, for its log line: parameters, never the assertion, subject
+/// token or client secret.
+#[derive(Clone, Copy)]
+pub struct TokenRequest<'a> {
+    pub form: &'a TokenForm,
+    pub client: &'a ClientAuth,
 }
 
 impl Exchange<'_> {
@@ -135,6 +146,7 @@ impl Exchange<'_> {
         let claims = t.map(|t| &t.claims);
         let personal = self.policy.log_personal_claims;
         let words = &self.classification.upstream_words;
+        let form = self.token_request.map(|t| t.form);
         let secondary = (!f.secondary.is_empty()).then(|| {
             f.secondary
                 .iter()
@@ -189,6 +201,19 @@ impl Exchange<'_> {
             upstream.www_authenticate = words.www_authenticate.as_deref().map(bounded),
             upstream.error = words.error.as_deref().map(bounded),
             upstream.error_description = words.error_description.as_deref().map(bounded),
+            request.grant_type = form.and_then(|f| f.grant_type.as_deref()).map(bounded),
+            request.client_auth = self.token_request.map(|t| t.client.label()),
+            request.client_id = self
+                .token_request
+                .and_then(|t| t.client.client_id(t.form))
+                .map(bounded),
+            request.audience = form.and_then(|f| f.audience.as_deref()).map(bounded),
+            request.resource = form.and_then(|f| f.resource.as_deref()).map(bounded),
+            request.scope = form.and_then(|f| f.scope.as_deref()).map(bounded),
+            request.subject_token_type = form.and_then(|f| f.subject_token_type.as_deref()).map(bounded),
+            request.requested_token_type =
+                form.and_then(|f| f.requested_token_type.as_deref()).map(bounded),
+            token.jti = claims.and_then(|c| c.jti.as_deref()).map(bounded),
         );
     }
 }

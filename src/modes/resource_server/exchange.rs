@@ -139,6 +139,7 @@ impl Finished {
         events::Exchange {
             request: &self.request,
             token,
+            token_request: None,
             status: self.status,
             classification: &classification,
             duration: self.duration,
