@@ -5,9 +5,9 @@
 
 mod authn;
 mod authz;
-pub mod token_endpoint;
 mod cors;
 mod findings;
+pub mod token_endpoint;
 mod upstream;
 
 pub use upstream::{HealthResult, health};

@@ -219,11 +219,16 @@ impl Inspector {
         let iss = d.claims.iss.as_deref();
         report.verdict = match trusted.iter().position(|t| Some(t.issuer.as_str()) == iss) {
             None => {
-                let near = iss.and_then(|i| trusted.iter().find_map(|t| checks::near_miss(i, &t.issuer)));
+                let near =
+                    iss.and_then(|i| trusted.iter().find_map(|t| checks::near_miss(i, &t.issuer)));
                 let list: Vec<&str> = trusted.iter().map(|t| t.issuer.as_str()).collect();
                 Verdict::Invalid(
                     Check::new(Cause::IssuerMismatch, near.unwrap_or(Detail::Other))
-                        .expected(if list.is_empty() { "(no trusted issuers configured)".into() } else { list.join(" or ") })
+                        .expected(if list.is_empty() {
+                            "(no trusted issuers configured)".into()
+                        } else {
+                            list.join(" or ")
+                        })
                         .actual(iss.unwrap_or("(no iss)")),
                 )
             }

@@ -35,11 +35,20 @@ impl Mode for Modes {
         facts: RequestFacts,
         started: Instant,
     ) -> Self::Watch {
-        match generation.policy.token_endpoints.routes.get(facts.route.0 as usize) {
-            None => Either::A(self.resource_server.request_head(generation, facts, started)),
-            Some(&(endpoint, kind)) => Either::B(self.token_endpoint.request_head(
-                generation, facts, started, endpoint, kind,
-            )),
+        match generation
+            .policy
+            .token_endpoints
+            .routes
+            .get(facts.route.0 as usize)
+        {
+            None => Either::A(
+                self.resource_server
+                    .request_head(generation, facts, started),
+            ),
+            Some(&(endpoint, kind)) => Either::B(
+                self.token_endpoint
+                    .request_head(generation, facts, started, endpoint, kind),
+            ),
         }
     }
 }

@@ -43,18 +43,30 @@ pub(super) fn build(
                 "must be 1-54 characters of a-z, 0-9, _ or -, and not `unmatched`",
             );
         } else if !names.insert(name.clone()) {
-            p.push(key("name"), &te.name, format!("`{name}` is used by another route"));
+            p.push(
+                key("name"),
+                &te.name,
+                format!("`{name}` is used by another route"),
+            );
         }
         if !te.path.value.starts_with('/') {
             p.push(key("path"), &te.path, "must start with /");
         }
-        let issuer_uri = te.issuer.as_ref().map(|is| p.url(&key("issuer"), is, &["https", "http"]));
+        let issuer_uri = te
+            .issuer
+            .as_ref()
+            .map(|is| p.url(&key("issuer"), is, &["https", "http"]));
         let trusted: Vec<_> = te
             .trusted_issuers
             .iter()
             .enumerate()
             .map(|(j, is)| {
-                let mut policy = issuer(p, &format!("{at}.trusted_issuers[{j}]"), is, &mut issuer_names);
+                let mut policy = issuer(
+                    p,
+                    &format!("{at}.trusted_issuers[{j}]"),
+                    is,
+                    &mut issuer_names,
+                );
                 policy.audiences = te.issuer.iter().map(|i| i.value.clone()).collect();
                 policy
             })
@@ -75,7 +87,11 @@ pub(super) fn build(
         if let (true, Some(uri)) = (te.discovery, &issuer_uri) {
             let label = format!("{name}_discovery");
             if !names.insert(label.clone()) {
-                p.push(key("name"), &te.name, format!("`{label}` is used by another route"));
+                p.push(
+                    key("name"),
+                    &te.name,
+                    format!("`{label}` is used by another route"),
+                );
             }
             let paths = discovery_paths(uri.path()).into_iter().collect();
             discovery.push((i, route(label, PathMatch::OneOf(paths))));

@@ -73,7 +73,12 @@ pub struct HealthSettings {
 pub(super) struct Collector(pub(super) Vec<Problem>);
 
 impl Collector {
-    pub(super) fn push<T>(&mut self, key: impl Into<String>, at: &Located<T>, msg: impl Into<String>) {
+    pub(super) fn push<T>(
+        &mut self,
+        key: impl Into<String>,
+        at: &Located<T>,
+        msg: impl Into<String>,
+    ) {
         self.0.push(Problem::at(key, at, msg));
     }
 

@@ -182,15 +182,13 @@ fn decode(raw: &[u8]) -> Vec<u8> {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -207,13 +205,10 @@ pub fn basic_client(headers: &HeaderMap) -> Option<ClientAuth> {
     }
     // RFC 6749 §2.3.1: the id is form-encoded before the Basic encoding. The secret after
     // the colon is never copied.
-    let id = STANDARD
-        .decode(rest.trim_ascii())
-        .ok()
-        .and_then(|plain| {
-            let colon = plain.iter().position(|&b| b == b':')?;
-            Some(String::from_utf8_lossy(&decode(&plain[..colon])).into_owned())
-        });
+    let id = STANDARD.decode(rest.trim_ascii()).ok().and_then(|plain| {
+        let colon = plain.iter().position(|&b| b == b':')?;
+        Some(String::from_utf8_lossy(&decode(&plain[..colon])).into_owned())
+    });
     Some(ClientAuth::Basic(id))
 }
 

@@ -36,7 +36,10 @@ impl KeyStore {
     }
 
     /// `resolve` for a list of issuers: one key set each, in order.
-    fn resolve_issuers<'a>(&self, issuers: impl Iterator<Item = &'a IssuerPolicy>) -> IssuerKeySets {
+    fn resolve_issuers<'a>(
+        &self,
+        issuers: impl Iterator<Item = &'a IssuerPolicy>,
+    ) -> IssuerKeySets {
         let mut map = self.by_issuer.lock().unwrap_or_else(|p| p.into_inner());
         let mut old = std::mem::take(&mut *map);
         let sets: Vec<Arc<IssuerKeys>> = issuers

@@ -86,7 +86,9 @@ impl TokenEndpointPolicy {
 
 /// `pattern` with `{name}` placeholders, each matching one or more characters.
 fn matches(pattern: &str, id: &str) -> bool {
-    let mut parts = pattern.split('{').map(|p| p.split_once('}').map_or(("", p), |(_, rest)| ("*", rest)));
+    let mut parts = pattern
+        .split('{')
+        .map(|p| p.split_once('}').map_or(("", p), |(_, rest)| ("*", rest)));
     let Some((_, first)) = parts.next() else {
         return pattern == id;
     };
@@ -100,7 +102,9 @@ fn matches(pattern: &str, id: &str) -> bool {
     for (n, lit) in literals.iter().enumerate() {
         let last = n + 1 == literals.len();
         let found = if last {
-            rest.len().checked_sub(lit.len()).filter(|&at| at >= 1 && rest.ends_with(lit))
+            rest.len()
+                .checked_sub(lit.len())
+                .filter(|&at| at >= 1 && rest.ends_with(lit))
         } else if lit.is_empty() {
             None
         } else {

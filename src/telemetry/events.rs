@@ -210,9 +210,12 @@ impl Exchange<'_> {
             request.audience = form.and_then(|f| f.audience.as_deref()).map(bounded),
             request.resource = form.and_then(|f| f.resource.as_deref()).map(bounded),
             request.scope = form.and_then(|f| f.scope.as_deref()).map(bounded),
-            request.subject_token_type = form.and_then(|f| f.subject_token_type.as_deref()).map(bounded),
-            request.requested_token_type =
-                form.and_then(|f| f.requested_token_type.as_deref()).map(bounded),
+            request.subject_token_type = form
+                .and_then(|f| f.subject_token_type.as_deref())
+                .map(bounded),
+            request.requested_token_type = form
+                .and_then(|f| f.requested_token_type.as_deref())
+                .map(bounded),
             token.jti = claims.and_then(|c| c.jti.as_deref()).map(bounded),
         );
     }

@@ -34,7 +34,8 @@ pub(super) fn idjag(x: &TokenExchange<'_>, server_date: Option<SystemTime>) -> O
     if check.is_some_and(|c| c.cause == Cause::TokenMalformed) {
         return None;
     }
-    let fail = |cause, detail, hint: String| Some(Failure::new(cause, detail, Confidence::Both, hint));
+    let fail =
+        |cause, detail, hint: String| Some(Failure::new(cause, detail, Confidence::Both, hint));
     let typ = a.header.typ.as_deref();
     if !typ_is(typ, ID_JAG_TYPE) {
         return fail(
@@ -57,7 +58,11 @@ pub(super) fn idjag(x: &TokenExchange<'_>, server_date: Option<SystemTime>) -> O
                 format!(
                     "this server trusts ID-JAGs from `{expected}`, got iss `{actual}`{}; add the \
                      IdP (and its JWKS) to the trusted issuers",
-                    if c.detail == Detail::Other { String::new() } else { format!(" ({})", c.detail.label()) }
+                    if c.detail == Detail::Other {
+                        String::new()
+                    } else {
+                        format!(" ({})", c.detail.label())
+                    }
                 ),
             ),
             Cause::AlgNotAllowed => (
@@ -103,7 +108,11 @@ pub(super) fn idjag(x: &TokenExchange<'_>, server_date: Option<SystemTime>) -> O
             format!(
                 "the ID-JAG's aud must equal this server's issuer `{want}` exactly, got `{}`; fix \
                  the audience sent in the token exchange (or the resource registration)",
-                if a.claims.aud.is_empty() { "(none)".into() } else { a.claims.aud.join(" ") }
+                if a.claims.aud.is_empty() {
+                    "(none)".into()
+                } else {
+                    a.claims.aud.join(" ")
+                }
             ),
         );
     }
@@ -119,7 +128,11 @@ pub(super) fn idjag(x: &TokenExchange<'_>, server_date: Option<SystemTime>) -> O
                 "the ID-JAG's client_id `{}` is not a client registered here ({}); set the IdP's \
                  target client id to the client registered at this server",
                 claimed.unwrap_or("(none)"),
-                if x.endpoint.client_ids.is_empty() { "no client_ids configured".into() } else { x.endpoint.client_ids.join(", ") }
+                if x.endpoint.client_ids.is_empty() {
+                    "no client_ids configured".into()
+                } else {
+                    x.endpoint.client_ids.join(", ")
+                }
             ),
         );
     }
@@ -141,14 +154,22 @@ pub(super) fn idjag(x: &TokenExchange<'_>, server_date: Option<SystemTime>) -> O
 }
 
 /// The ID-JAG's `exp`/`nbf`/`iat` by authlens's clock, then by the server's `Date`.
-fn lifetime(x: &TokenExchange<'_>, a: &TokenReport, server_date: Option<SystemTime>) -> Option<Failure> {
+fn lifetime(
+    x: &TokenExchange<'_>,
+    a: &TokenReport,
+    server_date: Option<SystemTime>,
+) -> Option<Failure> {
     let leeway = x.leeway.as_secs() as i64;
     let judge = |now: i64| -> Option<(Detail, i64)> {
         let c = &a.claims;
         if let Some(exp) = c.exp.filter(|e| *e <= now - leeway) {
             return Some((Detail::Expired, now - exp));
         }
-        let early = [c.nbf, c.iat].into_iter().flatten().filter(|t| *t > now + leeway).max();
+        let early = [c.nbf, c.iat]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > now + leeway)
+            .max();
         early.map(|t| (Detail::NotYetValid, t - now))
     };
     let ours = unix_secs(x.now);
@@ -181,7 +202,12 @@ fn lifetime(x: &TokenExchange<'_>, a: &TokenReport, server_date: Option<SystemTi
              is ahead; synchronise the clocks"
         ),
     };
-    Some(Failure::new(Cause::IdjagExpired, detail, Confidence::Both, hint))
+    Some(Failure::new(
+        Cause::IdjagExpired,
+        detail,
+        Confidence::Both,
+        hint,
+    ))
 }
 
 /// `te_invalid_client_wrong_pair`: the client that authenticated is not the one the ID-JAG
@@ -211,19 +237,33 @@ pub(super) fn scopes(x: &TokenExchange<'_>) -> Option<Vec<String>> {
     let a = x.assertion?;
     let (_, claim) = a.claims.scopes.iter().find(|(n, _)| n == "scope")?;
     Some(match claim {
-        ScopeClaim::Text(t) => t.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        ScopeClaim::Text(t) => t
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         ScopeClaim::List(l) => l.clone(),
     })
 }
 
 /// `te_subject_token_invalid`: the ID token given to the token exchange is unusable.
 pub(super) fn subject(x: &TokenExchange<'_>) -> Option<Failure> {
-    let fail = |detail, hint: String| Some(Failure::new(Cause::TeSubjectTokenInvalid, detail, Confidence::Both, hint));
+    let fail = |detail, hint: String| {
+        Some(Failure::new(
+            Cause::TeSubjectTokenInvalid,
+            detail,
+            Confidence::Both,
+            hint,
+        ))
+    };
     let given = x.form.subject_token_type.as_deref();
     if given.is_some_and(|t| t != ID_TOKEN_TYPE) {
         return fail(
             Detail::Type,
-            format!("subject_token_type must be `{ID_TOKEN_TYPE}`, got `{}`", given.unwrap_or_default()),
+            format!(
+                "subject_token_type must be `{ID_TOKEN_TYPE}`, got `{}`",
+                given.unwrap_or_default()
+            ),
         );
     }
     let a = x.assertion?;
@@ -231,7 +271,10 @@ pub(super) fn subject(x: &TokenExchange<'_>) -> Option<Failure> {
         if c.cause == Cause::TokenMalformed {
             return fail(
                 Detail::Type,
-                format!("the subject_token is not a JWT ID token ({}); send the ID token from the login", c.detail.label()),
+                format!(
+                    "the subject_token is not a JWT ID token ({}); send the ID token from the login",
+                    c.detail.label()
+                ),
             );
         }
         return fail(
@@ -258,10 +301,17 @@ pub(super) fn subject(x: &TokenExchange<'_>) -> Option<Failure> {
         );
     }
     if a.claims.sub.is_none() {
-        return fail(Detail::NoSub, "the ID token has no sub claim; the IdP cannot tell who the user is".into());
+        return fail(
+            Detail::NoSub,
+            "the ID token has no sub claim; the IdP cannot tell who the user is".into(),
+        );
     }
     let now = unix_secs(x.now);
-    if let Some(exp) = a.claims.exp.filter(|e| *e <= now - x.leeway.as_secs() as i64) {
+    if let Some(exp) = a
+        .claims
+        .exp
+        .filter(|e| *e <= now - x.leeway.as_secs() as i64)
+    {
         return fail(
             Detail::Expired,
             format!(

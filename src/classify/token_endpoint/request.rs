@@ -2,8 +2,8 @@
 //! server's metadata answer.
 
 use super::{Grant, TokenExchange};
-use crate::classify::Failure;
 use crate::cause::{Cause, Confidence, Detail};
+use crate::classify::Failure;
 use crate::evidence::token::checks::near_miss;
 use crate::evidence::token_request::{
     ClientAuth, FormRead, ID_JAG_TYPE, JWT_BEARER, TOKEN_EXCHANGE,
@@ -24,7 +24,12 @@ const EXCHANGE_PARAMS: &[(&str, Detail)] = &[
 pub(super) fn missing(x: &TokenExchange<'_>) -> Option<Failure> {
     let form = x.form;
     let fail = |detail, hint: String| {
-        Some(Failure::new(Cause::TeMissingParameter, detail, Confidence::Proxy, hint))
+        Some(Failure::new(
+            Cause::TeMissingParameter,
+            detail,
+            Confidence::Proxy,
+            hint,
+        ))
     };
     match form.read {
         FormRead::NotForm => {
@@ -48,8 +53,10 @@ pub(super) fn missing(x: &TokenExchange<'_>) -> Option<Failure> {
     if let Some((name, detail)) = absent.first() {
         let all: Vec<&str> = absent.iter().map(|(n, _)| *n).collect();
         let step = match x.grant() {
-            Grant::Exchange => " (the token exchange needs audience, resource, subject_token, \
-                                subject_token_type and requested_token_type)",
+            Grant::Exchange => {
+                " (the token exchange needs audience, resource, subject_token, \
+                                subject_token_type and requested_token_type)"
+            }
             Grant::JwtBearer => " (the JWT-bearer grant needs the ID-JAG as `assertion`)",
             Grant::Other => "",
         };
@@ -227,7 +234,10 @@ pub(super) fn target(x: &TokenExchange<'_>) -> Failure {
     let known = if x.endpoint.resources.is_empty() {
         String::new()
     } else {
-        format!(" (connections exist for {})", x.endpoint.resources.join(", "))
+        format!(
+            " (connections exist for {})",
+            x.endpoint.resources.join(", ")
+        )
     };
     Failure::new(
         Cause::TeInvalidTarget,
@@ -295,7 +305,11 @@ pub(super) fn scope(x: &TokenExchange<'_>) -> Failure {
 /// `te_discovery_failed`: the metadata answer is missing, unreadable or names another issuer.
 /// A failed RFC 8414 path alone is not a failure: clients then try OpenID Connect discovery.
 pub(super) fn discovery(x: &TokenExchange<'_>, resp: &ResponseFacts) -> Option<Failure> {
-    let want = x.endpoint.issuer.as_deref().unwrap_or("(no issuer configured)");
+    let want = x
+        .endpoint
+        .issuer
+        .as_deref()
+        .unwrap_or("(no issuer configured)");
     let fail = |what: String| {
         Some(Failure::new(
             Cause::TeDiscoveryFailed,
@@ -308,7 +322,9 @@ pub(super) fn discovery(x: &TokenExchange<'_>, resp: &ResponseFacts) -> Option<F
         ))
     };
     if !resp.status.is_success() {
-        if x.path.starts_with("/.well-known/oauth-authorization-server") {
+        if x.path
+            .starts_with("/.well-known/oauth-authorization-server")
+        {
             return None;
         }
         return fail(format!(
@@ -318,8 +334,7 @@ pub(super) fn discovery(x: &TokenExchange<'_>, resp: &ResponseFacts) -> Option<F
         ));
     }
     let body = resp.body.as_deref()?;
-    let doc: Option<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_slice(body).ok();
+    let doc: Option<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(body).ok();
     let Some(doc) = doc else {
         return fail(format!("the metadata at {} is not a JSON object", x.path));
     };

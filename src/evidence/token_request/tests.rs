@@ -32,7 +32,10 @@ fn repeated_cut_and_broken_escapes() {
 fn basic_client_id_without_the_secret() {
     let mut h = HeaderMap::new();
     let creds = STANDARD.encode("idp%2Dclient:MARKER");
-    h.insert(header::AUTHORIZATION, format!("Basic {creds}").parse().unwrap());
+    h.insert(
+        header::AUTHORIZATION,
+        format!("Basic {creds}").parse().unwrap(),
+    );
     let auth = basic_client(&h).unwrap();
     assert_eq!(auth, ClientAuth::Basic(Some("idp-client".into())));
     h.insert(header::AUTHORIZATION, "Basic !!!".parse().unwrap());

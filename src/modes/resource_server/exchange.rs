@@ -1,16 +1,16 @@
 //! One exchange in the resource-server mode, from the request head to the end of the response
 //! body, where it is classified and emitted exactly once (also when the client goes away).
 
-use crate::evidence::token::{Token, form_token};
-use crate::modes::form_scan::{self, FormScan, Found};
 use crate::classify::{self, Classification};
+use crate::evidence::token::{Token, form_token};
 use crate::evidence::token::{TokenReport, Verdict};
 use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::generation::{Generation, PreflightKey};
 use crate::inspect::{Inspection, Inspector};
+use crate::modes::form_scan::{self, FormScan, Found};
+use crate::modes::response::{ERROR_LIMIT, ResponseWatch, is_error};
 use crate::proxy::phase::{Ending, Watch};
 use crate::telemetry::events;
-use crate::modes::response::{ERROR_LIMIT, ResponseWatch, is_error};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use std::sync::Arc;

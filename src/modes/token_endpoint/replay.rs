@@ -16,8 +16,9 @@ pub struct Accepted {
 fn key(iss: &str, jti: &str) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // Fixed keys: the map only needs stable, well-spread keys within this process.
-    let mut h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-        .build_hasher();
+    let mut h =
+        std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+            .build_hasher();
     h.write(iss.as_bytes());
     h.write_u8(0);
     h.write(jti.as_bytes());
