@@ -127,12 +127,14 @@ fn token(x: &TokenExchange<'_>, resp: &ResponseFacts, words: &UpstreamWords) -> 
     let grant_checks = || match x.grant() {
         Grant::JwtBearer => assertion::idjag(x, resp.date),
         Grant::Exchange => assertion::subject(x),
-        Grant::Other => request::grant_type(x, error),
+        Grant::Other => None,
     };
     let found = match error {
-        Some("unsupported_grant_type" | "unauthorized_client") => {
-            Some(request::grant_type(x, error).unwrap_or_else(|| request::grant_not_enabled(x)))
-        }
+        Some("unsupported_grant_type" | "unauthorized_client") => Some(
+            request::grant_type(x, error)
+                .or_else(|| request::missing(x))
+                .unwrap_or_else(|| request::grant_not_enabled(x)),
+        ),
         Some("invalid_client") => Some(request::client(x)),
         Some("invalid_target") => Some(request::target(x)),
         Some("invalid_scope") => Some(request::scope(x)),
@@ -146,7 +148,9 @@ fn token(x: &TokenExchange<'_>, resp: &ResponseFacts, words: &UpstreamWords) -> 
                 said(words)
             ),
         )),
-        _ => request::missing(x).or_else(grant_checks),
+        _ => request::missing(x)
+            .or_else(|| request::grant_type(x, error))
+            .or_else(grant_checks),
     };
     Some(found.unwrap_or_else(|| unclassified(x, words)))
 }

@@ -101,19 +101,14 @@ const FIELDS: &[&str] = &[
 ];
 
 impl TokenForm {
-    /// Reads `encoded` (the first bytes of a form body); `read` says whether that is all of it.
-    /// A cut-off last parameter is left out rather than read as a shorter value.
+    /// Reads `encoded`, whole parameters of a form body; `read` says whether that is all of it.
     pub fn parse(encoded: &[u8], read: FormRead) -> Self {
-        let end = match read {
-            FormRead::Complete => encoded.len(),
-            _ => encoded.iter().rposition(|&b| b == b'&').unwrap_or(0),
-        };
         let mut form = TokenForm {
             read,
             ..TokenForm::default()
         };
         let mut seen = [false; FIELDS.len()];
-        for pair in encoded[..end].split(|&b| b == b'&') {
+        for pair in encoded.split(|&b| b == b'&') {
             let (name, value) = match pair.iter().position(|&b| b == b'=') {
                 Some(i) => (&pair[..i], &pair[i + 1..]),
                 None => (pair, &[][..]),

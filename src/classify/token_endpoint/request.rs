@@ -167,7 +167,8 @@ pub(super) fn client(x: &TokenExchange<'_>) -> Failure {
     };
     let expects = te.client_auth.map(ClientAuthMethod::label);
     match (x.client, te.client_auth) {
-        (ClientAuth::None, _) => {
+        // Past a cut, a client_secret may still have been sent.
+        (ClientAuth::None, _) if matches!(x.form.read, FormRead::Complete | FormRead::NotForm) => {
             return method(format!(
                 "the request carries no client authentication; send {}",
                 expects.unwrap_or("the client id and secret")
