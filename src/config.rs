@@ -3,6 +3,7 @@
 //! Unknown keys are refused by serde; every semantic problem is collected with its key, line and
 //! column before anything starts serving.
 
+mod collect;
 mod duration;
 mod load;
 mod model;

@@ -12,8 +12,8 @@ pub use render::text;
 
 use crate::evidence::token::KeySet;
 use crate::evidence::token::checks;
-use crate::evidence::token::decode::decode;
-use crate::evidence::token::{Check, Fingerprint, TokenReport, Verdict};
+use crate::evidence::token::decode::{begin, decode};
+use crate::evidence::token::{Fingerprint, TokenReport, Verdict};
 use crate::inspect::{InspectorOptions, Standalone};
 use crate::keys::{FetchError, HttpClient};
 use crate::policy::{IssuerPolicy, JwksSource, Policy};
@@ -165,20 +165,9 @@ async fn load_keys(source: &KeySource) -> Result<(KeySet, String), ExplainError>
 
 /// The sidecar's checks in its order, with `set` as the issuer's keys.
 fn verify_with(policy: &Policy, token: &str, set: &KeySet, now: i64) -> TokenReport {
-    let mut report = TokenReport {
-        fingerprint: Fingerprint::of(token),
-        header: Default::default(),
-        claims: Default::default(),
-        issuer: None,
-        verdict: Verdict::Unverified,
-    };
-    let d = match decode(token) {
-        Ok(d) => d,
-        Err(detail) => {
-            report.verdict =
-                Verdict::Invalid(Check::new(crate::cause::Cause::TokenMalformed, detail));
-            return report;
-        }
+    let (mut report, d) = match begin(token, Fingerprint::of(token)) {
+        Ok(started) => started,
+        Err(malformed) => return malformed,
     };
     let verdict = match checks::before_keys(&d, policy) {
         Err(check) => Verdict::Invalid(check),

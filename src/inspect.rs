@@ -23,7 +23,7 @@ use crate::base::clock::unix_now;
 use crate::cause::{Cause, Detail};
 use crate::evidence::token::cache::{self, CacheKey, TokenCache};
 use crate::evidence::token::checks;
-use crate::evidence::token::decode::{Decoded, decode};
+use crate::evidence::token::decode::{Decoded, begin};
 use crate::evidence::token::{Check, Fingerprint, KeySet, Token, TokenReport, Verdict};
 use crate::keys::{IssuerKeySets, IssuerKeys, KeyStore, Why};
 use crate::policy::{Policy, TokenEndpointPolicy};
@@ -150,19 +150,9 @@ impl Inspector {
     }
 
     async fn verify_keyed(&self, trust: &Trust, token: &str, key: CacheKey) -> TokenReport {
-        let mut report = TokenReport {
-            fingerprint: Fingerprint::from_digest(&key),
-            header: Default::default(),
-            claims: Default::default(),
-            issuer: None,
-            verdict: Verdict::Unverified,
-        };
-        let d = match decode(token) {
-            Ok(d) => d,
-            Err(detail) => {
-                report.verdict = Verdict::Invalid(Check::new(Cause::TokenMalformed, detail));
-                return report;
-            }
+        let (mut report, d) = match begin(token, Fingerprint::from_digest(&key)) {
+            Ok(started) => started,
+            Err(malformed) => return malformed,
         };
         let policy = &trust.policy;
         let verdict = match checks::before_keys(&d, policy) {
@@ -201,19 +191,9 @@ impl Inspector {
         endpoint: &TokenEndpointPolicy,
         token: &str,
     ) -> TokenReport {
-        let mut report = TokenReport {
-            fingerprint: Fingerprint::of(token),
-            header: Default::default(),
-            claims: Default::default(),
-            issuer: None,
-            verdict: Verdict::Unverified,
-        };
-        let d = match decode(token) {
-            Ok(d) => d,
-            Err(detail) => {
-                report.verdict = Verdict::Invalid(Check::new(Cause::TokenMalformed, detail));
-                return report;
-            }
+        let (mut report, d) = match begin(token, Fingerprint::of(token)) {
+            Ok(started) => started,
+            Err(malformed) => return malformed,
         };
         let trusted = &endpoint.trusted;
         let iss = d.claims.iss.as_deref();

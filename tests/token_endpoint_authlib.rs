@@ -87,6 +87,18 @@ impl Drop for AuthlibAs {
     }
 }
 
+type Jag<'a> = Box<dyn Fn() -> String + 'a>;
+/// Request id, ID-JAG, credentials, extra parameters; cause, detail, hint words.
+type Row<'a> = (
+    &'a str,
+    Jag<'a>,
+    (&'a str, &'a str),
+    Vec<(&'a str, &'a str)>,
+    &'a str,
+    &'a str,
+    Vec<&'a str>,
+);
+
 /// Sends the body `make` builds through authlens, then a fresh one (its own `jti`) straight to
 /// the server, and checks the client got the server's answer byte for byte.
 async fn exchange(
@@ -191,16 +203,7 @@ async fn authlib_id_jag_grant_failures_are_named() {
             base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT}:{CLIENT_SECRET}"))
         )
     };
-    type Jag<'a> = Box<dyn Fn() -> String + 'a>;
-    let rows: Vec<(
-        &str,
-        Jag,
-        (&str, &str),
-        Vec<(&str, &str)>,
-        &str,
-        &str,
-        Vec<&str>,
-    )> = vec![
+    let rows: Vec<Row> = vec![
         (
             "typ",
             Box::new(|| sign_typ(&rsa, Some("JWT"), &claims())),

@@ -1,7 +1,7 @@
 //! `token_endpoints`: validated into `policy::TokenEndpoints` and the routes that come first.
 
+use super::collect::{Collector, issuer, valid_label};
 use super::model::Config;
-use super::validate::{Collector, issuer, valid_label};
 use crate::policy::{
     EndpointKind, PathMatch, RoutePolicy, ScopeMatch, ScopeRule, TokenEndpointPolicy,
     TokenEndpoints,

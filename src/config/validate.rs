@@ -1,11 +1,11 @@
 //! Turns a parsed `Config` into runtime `Settings`, collecting every problem on the way so the
 //! operator sees all mistakes at once.
 
-use super::model::{Config, Issuer, Located, LogFormat};
+use super::collect::{Collector, issuer, valid_label};
+use super::model::{Config, LogFormat};
 use super::problem::Problem;
-use crate::policy::{IssuerPolicy, JwksSource, PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
+use crate::policy::{IssuerPolicy, PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
 use http::{Method, Uri};
-use jsonwebtoken::Algorithm;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,55 +67,6 @@ pub struct HealthSettings {
     pub interval: Duration,
     pub timeout: Duration,
     pub gate_readiness: bool,
-}
-
-#[derive(Default)]
-pub(super) struct Collector(pub(super) Vec<Problem>);
-
-impl Collector {
-    pub(super) fn push<T>(
-        &mut self,
-        key: impl Into<String>,
-        at: &Located<T>,
-        msg: impl Into<String>,
-    ) {
-        self.0.push(Problem::at(key, at, msg));
-    }
-
-    fn addr(&mut self, key: &str, v: &Located<String>) -> SocketAddr {
-        v.value.parse().unwrap_or_else(|_| {
-            self.push(
-                key,
-                v,
-                format!(
-                    "`{}` is not an IP address with a port, e.g. 127.0.0.1:8080",
-                    v.value
-                ),
-            );
-            SocketAddr::from(([127, 0, 0, 1], 0))
-        })
-    }
-
-    pub(super) fn url(&mut self, key: &str, v: &Located<String>, schemes: &[&str]) -> Uri {
-        let parsed = Uri::from_str(&v.value)
-            .ok()
-            .filter(|u| u.authority().is_some());
-        match parsed {
-            Some(u) if schemes.contains(&u.scheme_str().unwrap_or("")) => u,
-            _ => {
-                self.push(
-                    key,
-                    v,
-                    format!(
-                        "`{}` is not an absolute {} URL",
-                        v.value,
-                        schemes.join(" or ")
-                    ),
-                );
-                Uri::from_static("http://invalid.invalid/")
-            }
-        }
-    }
 }
 
 pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
@@ -260,18 +211,6 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
     Ok(Settings { fixed, live })
 }
 
-const KNOWN_CLAIMS: &[&str] = &[
-    "iss",
-    "exp",
-    "aud",
-    "sub",
-    "client_id",
-    "iat",
-    "jti",
-    "nbf",
-    "scope",
-];
-
 fn issuers(p: &mut Collector, c: &Config) -> Vec<IssuerPolicy> {
     let mut names = HashSet::new();
     c.auth
@@ -280,88 +219,6 @@ fn issuers(p: &mut Collector, c: &Config) -> Vec<IssuerPolicy> {
         .enumerate()
         .map(|(i, is)| issuer(p, &format!("auth.issuers[{i}]"), is, &mut names))
         .collect()
-}
-
-/// One issuer at `at` (e.g. `auth.issuers[0]`); `names` holds the names used so far.
-pub(super) fn issuer<'c>(
-    p: &mut Collector,
-    at: &str,
-    is: &'c Issuer,
-    names: &mut HashSet<&'c str>,
-) -> IssuerPolicy {
-    let key = |k: &str| format!("{at}.{k}");
-    if !valid_label(&is.name.value) {
-        p.push(
-            key("name"),
-            &is.name,
-            "must be 1-64 characters of a-z, 0-9, _ or -",
-        );
-    } else if !names.insert(is.name.value.as_str()) {
-        p.push(
-            key("name"),
-            &is.name,
-            format!("`{}` is used by another issuer", is.name.value),
-        );
-    }
-    p.url(&key("issuer"), &is.issuer, &["https", "http"]);
-    let jwks = match &is.jwks_uri {
-        Some(u) => JwksSource::Uri(p.url(&key("jwks_uri"), u, &["https", "http"])),
-        None => JwksSource::Discover,
-    };
-    let algorithms = is
-        .algorithms
-        .iter()
-        .filter_map(|a| {
-            let alg = Algorithm::from_str(&a.value).ok();
-            if alg.is_none() {
-                p.push(
-                    key("algorithms"),
-                    a,
-                    format!(
-                        "`{}` is not a JWS algorithm (e.g. RS256, ES256, EdDSA)",
-                        a.value
-                    ),
-                );
-            }
-            alg
-        })
-        .collect();
-    for claim in &is.required_claims {
-        if !KNOWN_CLAIMS.contains(&claim.value.as_str()) {
-            p.push(
-                key("required_claims"),
-                claim,
-                format!(
-                    "`{}` is not one of {}",
-                    claim.value,
-                    KNOWN_CLAIMS.join(", ")
-                ),
-            );
-        }
-    }
-    if let Some(ca) = &is.ca_file
-        && !ca.value.is_file()
-    {
-        p.push(
-            key("ca_file"),
-            ca,
-            format!("{} is not a readable file", ca.value.display()),
-        );
-    }
-    IssuerPolicy {
-        name: is.name.value.clone(),
-        issuer: is.issuer.value.clone(),
-        jwks,
-        audiences: is.audiences.iter().map(|a| a.value.clone()).collect(),
-        algorithms,
-        required_claims: is.required_claims.iter().map(|c| c.value.clone()).collect(),
-        accepted_types: is.accepted_types.clone(),
-        client_ids: is.client_ids.clone(),
-        jwks_ttl: is.jwks_ttl.get(),
-        jwks_min_refetch: is.jwks_min_refetch.get(),
-        jwks_timeout: is.jwks_timeout.get(),
-        ca_file: is.ca_file.as_ref().map(|f| f.value.clone()),
-    }
 }
 
 /// The API's routes; `names` holds the route names used so far.
@@ -450,11 +307,4 @@ fn routes(p: &mut Collector, c: &Config, names: &mut HashSet<String>) -> Vec<Rou
         });
     }
     out
-}
-
-/// Names become metric labels: keep them short and plain.
-pub(super) fn valid_label(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }

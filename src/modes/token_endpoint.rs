@@ -41,14 +41,17 @@ impl TokenEndpoint {
         endpoint: usize,
         kind: EndpointKind,
     ) -> Exchange {
-        Exchange::new(
-            generation.clone(),
-            self.inspector.clone(),
-            self.accepted.clone(),
-            facts,
+        Exchange {
+            generation: generation.clone(),
+            inspector: self.inspector.clone(),
+            accepted: self.accepted.clone(),
+            request: facts,
             started,
             endpoint,
             kind,
-        )
+            basic: None,
+            form: None,
+            response: Default::default(),
+        }
     }
 }

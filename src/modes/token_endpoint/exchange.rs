@@ -25,43 +25,18 @@ const FORM_LIMIT: usize = 32 * 1024;
 const METADATA_LIMIT: usize = 16 * 1024;
 
 pub struct Exchange {
-    generation: Arc<Generation>,
-    inspector: Arc<Inspector>,
-    accepted: Arc<Accepted>,
-    request: RequestFacts,
-    started: Instant,
-    endpoint: usize,
-    kind: EndpointKind,
+    pub(super) generation: Arc<Generation>,
+    pub(super) inspector: Arc<Inspector>,
+    pub(super) accepted: Arc<Accepted>,
+    pub(super) request: RequestFacts,
+    pub(super) started: Instant,
+    pub(super) endpoint: usize,
+    pub(super) kind: EndpointKind,
     /// From the head: `Authorization: Basic` and the client id it names.
-    basic: Option<ClientAuth>,
+    pub(super) basic: Option<ClientAuth>,
     /// Filled once the body has streamed past, for a form-encoded body.
-    form: Option<Found<TokenForm>>,
-    response: ResponseWatch,
-}
-
-impl Exchange {
-    pub(super) fn new(
-        generation: Arc<Generation>,
-        inspector: Arc<Inspector>,
-        accepted: Arc<Accepted>,
-        request: RequestFacts,
-        started: Instant,
-        endpoint: usize,
-        kind: EndpointKind,
-    ) -> Self {
-        Exchange {
-            generation,
-            inspector,
-            accepted,
-            request,
-            started,
-            endpoint,
-            kind,
-            basic: None,
-            form: None,
-            response: ResponseWatch::default(),
-        }
-    }
+    pub(super) form: Option<Found<TokenForm>>,
+    pub(super) response: ResponseWatch,
 }
 
 fn read_form(encoded: &[u8], complete: bool) -> Option<TokenForm> {
