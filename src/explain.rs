@@ -5,10 +5,12 @@
 mod human;
 mod model;
 mod render;
+mod token_endpoint;
 
 pub use human::{human_duration, time_phrase};
 pub use model::{Report, StepResult};
 pub use render::text;
+pub use token_endpoint::EndpointCheck;
 
 use crate::evidence::token::KeySet;
 use crate::evidence::token::checks;
@@ -89,8 +91,8 @@ pub async fn explain(
         trust_the_tokens_issuer(&mut policy, token);
     }
     let policy = Arc::new(policy);
-    let (report, keys) = match keys {
-        Some((set, from)) => (verify_with(&policy, token, &set, now), Some(from)),
+    let (report, keys, endpoint) = match keys {
+        Some((set, from)) => (verify_with(&policy, token, &set, now), Some(from), None),
         None => {
             let metrics = Arc::new(Metrics::new()?);
             let inspector = Standalone::start(policy.clone(), metrics, InspectorOptions::default());
@@ -99,7 +101,8 @@ pub async fn explain(
                 .issuer
                 .filter(|i| inspector.trust.has_keys(*i))
                 .map(|i| format!("the key set of issuer {}", policy.issuers[i].name));
-            (report, keys)
+            let endpoint = token_endpoint::check(&inspector, &policy, token, &report).await;
+            (report, keys, endpoint)
         }
     };
     let cx = Context {
@@ -108,7 +111,9 @@ pub async fn explain(
         keys,
         now,
     };
-    Ok(model::build(&cx, &report, token))
+    let mut explained = model::build(&cx, &report, token);
+    explained.token_endpoint = endpoint;
+    Ok(explained)
 }
 
 /// Without a config, `--jwks` checks the signature of whatever issuer the token names: one
