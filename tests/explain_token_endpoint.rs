@@ -24,7 +24,10 @@ fn explain(config: &std::path::Path, token: &str, json: bool) -> (i32, String) {
     let out = cmd.arg(token).output().expect("run authlens explain");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let sig = token.rsplit('.').next().unwrap();
-    assert!(!text.contains(token) && !text.contains(sig), "the token is printed");
+    assert!(
+        !text.contains(token) && !text.contains(sig),
+        "the token is printed"
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -49,13 +52,19 @@ async fn explain_checks_id_jags_and_id_tokens_against_the_token_endpoints() {
     let good = id_jag(&key, &id_jag_claims(&idp.issuer, AS_ISSUER, "app-at-files"));
     let (code, text) = explain(&config, &good, false);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("token endpoint     as_token (jwt_bearer): accepted"), "{text}");
+    assert!(
+        text.contains("token endpoint     as_token (jwt_bearer): accepted"),
+        "{text}"
+    );
 
     let mut slash = id_jag_claims(&idp.issuer, AS_ISSUER.trim_end_matches('/'), "app-at-files");
     slash["exp"] = (now() + 3600).into();
     let (code, text) = explain(&config, &id_jag(&key, &slash), false);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("cause            idjag_audience_mismatch / trailing_slash"), "{text}");
+    assert!(
+        text.contains("cause            idjag_audience_mismatch / trailing_slash"),
+        "{text}"
+    );
     assert!(text.contains(AS_ISSUER), "{text}");
     assert!(text.contains("longer than the 300s"), "{text}");
 
@@ -65,15 +74,24 @@ async fn explain_checks_id_jags_and_id_tokens_against_the_token_endpoints() {
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["kind"], "id_jag");
-    assert_eq!(v["token_endpoint"]["cause"], "idjag_client_id_unknown", "{v}");
+    assert_eq!(
+        v["token_endpoint"]["cause"], "idjag_client_id_unknown",
+        "{v}"
+    );
     assert_eq!(v["token_endpoint"]["verdict"], "rejected");
 
     let mut expired = id_token_claims(&idp.issuer, "app");
     expired["exp"] = (now() - 900).into();
     let (code, text) = explain(&config, &key.sign_with(header(&key), &expired), false);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("token endpoint     idp_token (token_exchange): rejected"), "{text}");
-    assert!(text.contains("te_subject_token_invalid / expired"), "{text}");
+    assert!(
+        text.contains("token endpoint     idp_token (token_exchange): rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("te_subject_token_invalid / expired"),
+        "{text}"
+    );
     let fresh = key.sign_with(header(&key), &id_token_claims(&idp.issuer, "app"));
     let (code, text) = explain(&config, &fresh, false);
     assert_eq!(code, 0, "{text}");

@@ -108,11 +108,7 @@ impl TokenForm {
             ..TokenForm::default()
         };
         let mut seen = [false; FIELDS.len()];
-        for pair in encoded.split(|&b| b == b'&') {
-            let (name, value) = match pair.iter().position(|&b| b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &[][..]),
-            };
+        for (name, value) in split(encoded) {
             let Some(i) = FIELDS.iter().position(|f| f.as_bytes() == decode(name)) else {
                 continue;
             };
@@ -166,6 +162,23 @@ impl TokenForm {
             _ => false,
         }
     }
+}
+
+/// The `name=value` pairs of form text, still encoded.
+fn split(encoded: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    encoded
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &[][..]),
+        })
+}
+
+/// Every pair of form text, decoded (for servers that read a whole token request).
+pub fn pairs(encoded: &[u8]) -> Vec<(String, String)> {
+    let text = |b: &[u8]| String::from_utf8_lossy(&decode(b)).into_owned();
+    split(encoded).map(|(n, v)| (text(n), text(v))).collect()
 }
 
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; a broken
