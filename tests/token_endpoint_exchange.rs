@@ -10,6 +10,7 @@ mod support;
 mod te_kit;
 mod token_kit;
 
+use authlens::evidence::token_request::pairs as parse_form;
 use bytes::Bytes;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;

@@ -181,6 +181,26 @@ pub fn pairs(encoded: &[u8]) -> Vec<(String, String)> {
     split(encoded).map(|(n, v)| (text(n), text(v))).collect()
 }
 
+/// Form text for `pairs` (for clients that send token requests: the demo, tests).
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |v: &str| -> String {
+        v.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".into(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let joined: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    joined.join("&")
+}
+
 /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; a broken
 /// escape is kept as it is.
 fn decode(raw: &[u8]) -> Vec<u8> {

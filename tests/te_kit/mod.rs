@@ -19,56 +19,13 @@ pub const ID_JAG: &str = "urn:ietf:params:oauth:token-type:id-jag";
 /// A client secret nobody else sends; it must never leave authlens.
 pub const SECRET_MARKER: &str = "MARKER-client-secret-7f3a";
 
-/// `application/x-www-form-urlencoded` encoding of one value.
-pub fn enc(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 pub fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    authlens::evidence::token_request::encode(pairs)
 }
 
-/// Parses a form body (the in-test servers' side).
-pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
-    let dec = |s: &str| {
-        let s = s.replace('+', " ");
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%'
-                && i + 2 < b.len()
-                && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-            out.push(b[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (dec(k), dec(v))
-        })
-        .collect()
+/// One value, form-encoded.
+pub fn enc(v: &str) -> String {
+    form(&[("x", v)])[2..].to_string()
 }
 
 pub fn post(url: &str, body: impl Into<Bytes>, extra: &[(&str, &str)]) -> Request<Full<Bytes>> {
