@@ -126,13 +126,17 @@ pub(super) async fn check(
     .failure
     .filter(|f| f.cause != crate::cause::Cause::TeInvalidGrantUnclassified);
     let mut notes = Vec::new();
-    if let (Some(exp), Some(iat)) = (checked.claims.exp, checked.claims.iat)
+    let lifetime = checked
+        .claims
+        .exp
+        .zip(checked.claims.iat)
+        .map(|(e, i)| e.saturating_sub(i));
+    if let Some(lives) = lifetime
         && kind == TokenKind::IdJag
-        && exp - iat > endpoint.assertion_lifetime.as_secs() as i64
+        && lives > endpoint.assertion_lifetime.as_secs() as i64
     {
         notes.push(format!(
-            "lives {}s (exp - iat), longer than the {}s the ID-JAG draft asks for",
-            exp - iat,
+            "lives {lives}s (exp - iat), longer than the {}s the ID-JAG draft asks for",
             endpoint.assertion_lifetime.as_secs()
         ));
     }

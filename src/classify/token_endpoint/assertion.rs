@@ -163,14 +163,14 @@ fn lifetime(
     let judge = |now: i64| -> Option<(Detail, i64)> {
         let c = &a.claims;
         if let Some(exp) = c.exp.filter(|e| *e <= now - leeway) {
-            return Some((Detail::Expired, now - exp));
+            return Some((Detail::Expired, now.saturating_sub(exp)));
         }
         let early = [c.nbf, c.iat]
             .into_iter()
             .flatten()
             .filter(|t| *t > now + leeway)
             .max();
-        early.map(|t| (Detail::NotYetValid, t - now))
+        early.map(|t| (Detail::NotYetValid, t.saturating_sub(now)))
     };
     let ours = unix_secs(x.now);
     let (detail, by) = match judge(ours) {
@@ -178,7 +178,7 @@ fn lifetime(
         None => {
             let theirs = unix_secs(server_date?);
             let (_, by) = judge(theirs)?;
-            let skew = theirs - ours;
+            let skew = theirs.saturating_sub(ours);
             return Some(Failure::new(
                 Cause::IdjagExpired,
                 Detail::ClockSkew,
@@ -317,7 +317,7 @@ pub(super) fn subject(x: &TokenExchange<'_>) -> Option<Failure> {
             format!(
                 "the ID token expired {}s ago (ID tokens live about 10 minutes): log in again and \
                  exchange the new ID token",
-                now - exp
+                now.saturating_sub(exp)
             ),
         );
     }

@@ -293,6 +293,23 @@ fn every_token_endpoint_cause_has_a_row() {
 }
 
 #[test]
+fn extreme_times_do_not_overflow() {
+    for (k, v) in [
+        ("exp", json!(i64::MIN)),
+        ("iat", json!(i64::MAX)),
+        ("exp", json!(-1e300)),
+    ] {
+        let mut c = idjag_claims();
+        c[k] = v;
+        let r = Row {
+            assertion: Some(idjag(c)),
+            ..row("extreme", error(400, "invalid_grant"))
+        };
+        assert_eq!(run(&r).failure.map(|f| f.cause), Some(Cause::IdjagExpired));
+    }
+}
+
+#[test]
 fn clock_skew_is_told_by_the_servers_date() {
     // By authlens's clock the ID-JAG is valid; the server's Date is 10 minutes ahead.
     let mut h = HeaderMap::new();
