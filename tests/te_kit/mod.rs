@@ -4,6 +4,8 @@
 //! detail and hint, no secret anywhere).
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod idp;
+
 use crate::support::{Authlens, Reply, send};
 use crate::token_kit::{TestKey, now};
 use bytes::Bytes;
