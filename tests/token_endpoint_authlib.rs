@@ -180,6 +180,16 @@ async fn authlib_id_jag_grant_failures_are_named() {
         secrets.push(v["access_token"].as_str().unwrap().to_string());
     }
 
+    // A one-hour ID-JAG is accepted: no failure, but a line (without `cause`) says so.
+    let long = || id_jag(&rsa, &with("exp", (now() + 3600).into()));
+    let r = exchange(&a, &server.url, "ok-long", || plain(grant(&long, ok, &[]))).await;
+    assert_eq!(r.status, 200);
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    secrets.push(v["access_token"].as_str().unwrap().to_string());
+    let line = a.wait_log(|l| l["lifetime_seconds"].as_i64().is_some_and(|s| s >= 3599));
+    assert_eq!(line["expected.lifetime_seconds"], 300);
+    assert!(line["cause"].is_null(), "{line}");
+
     // Replay: the same ID-JAG twice (the second is the one authlens names).
     let once = good();
     let replay_body = grant(&|| once.clone(), ok, &[]);

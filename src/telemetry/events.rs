@@ -228,6 +228,28 @@ fn scope_text(s: &ScopeClaim) -> String {
     }
 }
 
+/// A token endpoint accepted an ID-JAG that lives longer than the draft's 5 minutes: worth
+/// knowing (a stolen one is useful longer), not a failure, so logged without a `cause`.
+pub struct LongLivedAssertion<'a> {
+    pub route: &'a str,
+    pub token: &'a TokenReport,
+    pub lifetime_secs: i64,
+    pub expected_secs: u64,
+}
+
+impl LongLivedAssertion<'_> {
+    pub fn emit(&self) {
+        tracing::info!(
+            message = "ID-JAG accepted with a lifetime above the expected one",
+            route = self.route,
+            lifetime_seconds = self.lifetime_secs,
+            expected.lifetime_seconds = self.expected_secs,
+            token.iss = self.token.claims.iss.as_deref().map(bounded),
+            token.fingerprint = %self.token.fingerprint,
+        );
+    }
+}
+
 /// A key set fetch, successful or not.
 pub struct JwksFetched<'a> {
     pub issuer: &'a str,

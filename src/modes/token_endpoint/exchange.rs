@@ -171,6 +171,23 @@ impl Finished {
         {
             self.accepted.accept(iss, jti, exp, unix_secs(now));
         }
+        if let Some(r) = report.filter(|_| accepted && x.grant() == Grant::JwtBearer) {
+            let lives = r
+                .claims
+                .exp
+                .zip(r.claims.iat)
+                .map(|(e, i)| e.saturating_sub(i));
+            let expected = endpoint.assertion_lifetime.as_secs();
+            if let Some(lives) = lives.filter(|l| *l > expected as i64) {
+                events::LongLivedAssertion {
+                    route: &endpoint.name,
+                    token: r,
+                    lifetime_secs: lives,
+                    expected_secs: expected,
+                }
+                .emit();
+            }
+        }
         events::Exchange {
             request: &self.request,
             token: report,
