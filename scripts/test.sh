@@ -2,7 +2,8 @@
 # The whole test suite. Installs the system packages the tests need when they are missing
 # (prometheus and prometheus-alertmanager for the rules and stack tests, chromium for the CORS
 # and failures-page browser tests, node for the interop test, tmux for the `authlens top`
-# terminal test, python3 with pip for the gRPC test's grpcio from PyPI), then runs every test.
+# terminal test, python3 with pip for the gRPC test's grpcio from PyPI, python3-venv for the
+# Authlib authorization server in target/authlib-venv), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3 python3-pip)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -30,6 +32,15 @@ fi
 if ! python3 -c "import grpc" >/dev/null 2>&1; then
   python3 -m pip install --quiet grpcio 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages grpcio
+fi
+
+# Authlib's IDJAGGrant behind Flask: the Step 3 authorization server of
+# tests/token_endpoint_authlib.rs.
+venv=target/authlib-venv
+if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/authlib_as/requirements.txt "$venv/requirements.txt"; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/authlib_as/requirements.txt
+  cp tests/authlib_as/requirements.txt "$venv/requirements.txt"
 fi
 
 for pkg in tests/interop/*/; do

@@ -13,7 +13,9 @@ use crate::generation::{Durable, Generations};
 use crate::health::Prober;
 use crate::inspect::{Inspector, InspectorOptions};
 use crate::keys::KeyStore;
+use crate::modes::Modes;
 use crate::modes::resource_server::ResourceServer;
+use crate::modes::token_endpoint::TokenEndpoint;
 use crate::proxy::{self, Certs, Shared, TlsListener};
 use crate::telemetry::events::{self, KeySetEvents};
 use crate::telemetry::metrics::Metrics;
@@ -119,7 +121,10 @@ async fn serve(
     let shared = Arc::new(Shared {
         client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
         generations: generations.clone(),
-        mode: ResourceServer { inspector },
+        mode: Modes {
+            token_endpoint: TokenEndpoint::new(inspector.clone()),
+            resource_server: ResourceServer { inspector },
+        },
         protocol,
     });
     let prober = match fixed.health.clone() {

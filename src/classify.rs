@@ -7,6 +7,7 @@ mod authn;
 mod authz;
 mod cors;
 mod findings;
+pub mod token_endpoint;
 mod upstream;
 
 pub use upstream::{HealthResult, health};

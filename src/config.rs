@@ -3,11 +3,13 @@
 //! Unknown keys are refused by serde; every semantic problem is collected with its key, line and
 //! column before anything starts serving.
 
+mod collect;
 mod duration;
 mod load;
 mod model;
 mod problem;
 mod reload;
+mod token_endpoints;
 mod validate;
 
 pub use duration::Duration;

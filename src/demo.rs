@@ -7,6 +7,8 @@ mod keys;
 mod scenarios;
 mod servers;
 mod table;
+mod token_scenarios;
+mod token_servers;
 mod traffic;
 
 pub use table::{table, where_to_look};
@@ -72,7 +74,11 @@ pub async fn run(
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let published = keys::DemoKey::generate("demo-key-1")?;
     let unpublished = keys::DemoKey::generate("demo-key-2")?;
-    let jwks = Arc::new(keys::jwks(&[&published])?);
+    let idp = Arc::new(token_servers::DemoIdp {
+        key: keys::DemoKey::generate("demo-idp-key")?,
+        seen: Default::default(),
+    });
+    let jwks = Arc::new(keys::jwks(&[&published, &idp.key])?);
 
     // The issuer URL names the port, so bind before serving.
     let as_listener = TcpListener::bind(loopback).await?;
@@ -83,7 +89,15 @@ pub async fn run(
     );
     let api_listener = TcpListener::bind(loopback).await?;
     let api_addr = api_listener.local_addr()?;
-    let api_task = servers::serve(api_listener, servers::api(issuer.clone(), jwks.clone()));
+    let api_task = servers::serve(
+        api_listener,
+        token_servers::with_token_endpoints(
+            servers::api(issuer.clone(), jwks.clone()),
+            idp.clone(),
+            issuer.clone(),
+            jwks.clone(),
+        ),
+    );
 
     let yaml = demo_config(&issuer, api_addr);
     let settings = config::load_str(
@@ -111,9 +125,9 @@ pub async fn run(
         now,
     };
     let mut rows = Vec::new();
-    for s in scenarios::all(&tokens) {
+    for s in tour(&tokens) {
         let before = counters(admin).await;
-        let status = send(proxy, s.method, s.path, &s.headers).await;
+        let status = send(proxy, s.method, s.path, &s.headers, s.body).await;
         rows.push(Row {
             name: s.name,
             status,
@@ -126,7 +140,7 @@ pub async fn run(
     api_task.abort();
     let _ = api_task.await; // the listener is closed once the task is gone
     let before = counters(admin).await;
-    let status = send(proxy, "GET", "/files", &[]).await;
+    let status = send(proxy, "GET", "/files", &[], None).await;
     rows.push(Row {
         name: "the API is down",
         status,
@@ -136,7 +150,15 @@ pub async fn run(
     });
     add_hints(admin, &mut rows).await;
     let api_again = match TcpListener::bind(api_addr).await {
-        Ok(l) => Some(servers::serve(l, servers::api(issuer.clone(), jwks))),
+        Ok(l) => Some(servers::serve(
+            l,
+            token_servers::with_token_endpoints(
+                servers::api(issuer.clone(), jwks.clone()),
+                idp,
+                issuer.clone(),
+                jwks,
+            ),
+        )),
         Err(e) => {
             tracing::warn!(error = %e, "the demo API could not come back on its port");
             None
@@ -162,6 +184,13 @@ pub async fn run(
     }
 }
 
+/// Every scenario: the API's, then the token endpoints'.
+fn tour(t: &scenarios::Tokens<'_>) -> Vec<scenarios::Scenario> {
+    let mut all = scenarios::all(t);
+    all.extend(token_scenarios::all(t));
+    all
+}
+
 fn demo_config(issuer: &str, api: SocketAddr) -> String {
     format!(
         "\
@@ -181,6 +210,24 @@ routes:
   - {{ name: admin, path_prefix: /admin }}
   - {{ name: public, path: /public }}
   - {{ name: health, path: /health, protected: false }}
+token_endpoints:
+  - name: idp_token
+    path: /idp/token
+    issuer: {issuer}
+    discovery: false
+    trusted_issuers:
+      - {{ name: demo-idp, issuer: {issuer}, jwks_uri: {issuer}/jwks }}
+    client_ids: [{idp_client}]
+    resources: [{resource_as}, {aud}]
+    client_auth: client_secret_post
+  - name: resource_as_token
+    path: /oauth2/token
+    issuer: {resource_as}
+    discovery: false
+    trusted_issuers:
+      - {{ name: demo-idp-at-as, issuer: {issuer}, jwks_uri: {issuer}/jwks }}
+    client_ids: [\"{{client_id}}-at-{{resource_id}}\"]
+    client_auth: client_secret_post
 cors:
   allowed_origins: [{origin}]
 log:
@@ -189,6 +236,8 @@ log:
 ",
         aud = servers::AUDIENCE,
         origin = servers::APP_ORIGIN,
+        idp_client = token_servers::IDP_CLIENT,
+        resource_as = token_servers::RESOURCE_AS,
     )
 }
 
@@ -230,7 +279,13 @@ async fn get(url: String) -> Option<(u16, Bytes)> {
     Some((status, resp.into_body().collect().await.ok()?.to_bytes()))
 }
 
-async fn send(proxy: SocketAddr, method: &str, path: &str, headers: &[(&str, String)]) -> u16 {
+async fn send(
+    proxy: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Option<String>,
+) -> u16 {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut req = Request::builder()
         .method(method)
@@ -238,7 +293,7 @@ async fn send(proxy: SocketAddr, method: &str, path: &str, headers: &[(&str, Str
     for (k, v) in headers {
         req = req.header(*k, v);
     }
-    let Ok(req) = req.body(Full::default()) else {
+    let Ok(req) = req.body(Full::new(Bytes::from(body.unwrap_or_default()))) else {
         return 0;
     };
     match tokio::time::timeout(Duration::from_secs(10), client.request(req)).await {
@@ -308,7 +363,7 @@ async fn wait_for_keys(admin: SocketAddr) {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(5) {
         if let Some((_, body)) = get(format!("http://{admin}/metrics")).await
-            && String::from_utf8_lossy(&body).contains("authlens_jwks_keys{issuer=\"demo-as\"} 1")
+            && String::from_utf8_lossy(&body).contains("authlens_jwks_keys{issuer=\"demo-as\"} 2")
         {
             return;
         }

@@ -4,3 +4,4 @@
 pub mod challenge;
 pub mod cors;
 pub mod token;
+pub mod token_request;

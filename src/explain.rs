@@ -5,15 +5,17 @@
 mod human;
 mod model;
 mod render;
+mod token_endpoint;
 
 pub use human::{human_duration, time_phrase};
 pub use model::{Report, StepResult};
 pub use render::text;
+pub use token_endpoint::EndpointCheck;
 
 use crate::evidence::token::KeySet;
 use crate::evidence::token::checks;
-use crate::evidence::token::decode::decode;
-use crate::evidence::token::{Check, Fingerprint, TokenReport, Verdict};
+use crate::evidence::token::decode::{begin, decode};
+use crate::evidence::token::{Fingerprint, TokenReport, Verdict};
 use crate::inspect::{InspectorOptions, Standalone};
 use crate::keys::{FetchError, HttpClient};
 use crate::policy::{IssuerPolicy, JwksSource, Policy};
@@ -89,8 +91,8 @@ pub async fn explain(
         trust_the_tokens_issuer(&mut policy, token);
     }
     let policy = Arc::new(policy);
-    let (report, keys) = match keys {
-        Some((set, from)) => (verify_with(&policy, token, &set, now), Some(from)),
+    let (report, keys, endpoint) = match keys {
+        Some((set, from)) => (verify_with(&policy, token, &set, now), Some(from), None),
         None => {
             let metrics = Arc::new(Metrics::new()?);
             let inspector = Standalone::start(policy.clone(), metrics, InspectorOptions::default());
@@ -99,7 +101,8 @@ pub async fn explain(
                 .issuer
                 .filter(|i| inspector.trust.has_keys(*i))
                 .map(|i| format!("the key set of issuer {}", policy.issuers[i].name));
-            (report, keys)
+            let endpoint = token_endpoint::check(&inspector, &policy, token, &report).await;
+            (report, keys, endpoint)
         }
     };
     let cx = Context {
@@ -108,7 +111,9 @@ pub async fn explain(
         keys,
         now,
     };
-    Ok(model::build(&cx, &report, token))
+    let mut explained = model::build(&cx, &report, token);
+    explained.token_endpoint = endpoint;
+    Ok(explained)
 }
 
 /// Without a config, `--jwks` checks the signature of whatever issuer the token names: one
@@ -165,20 +170,9 @@ async fn load_keys(source: &KeySource) -> Result<(KeySet, String), ExplainError>
 
 /// The sidecar's checks in its order, with `set` as the issuer's keys.
 fn verify_with(policy: &Policy, token: &str, set: &KeySet, now: i64) -> TokenReport {
-    let mut report = TokenReport {
-        fingerprint: Fingerprint::of(token),
-        header: Default::default(),
-        claims: Default::default(),
-        issuer: None,
-        verdict: Verdict::Unverified,
-    };
-    let d = match decode(token) {
-        Ok(d) => d,
-        Err(detail) => {
-            report.verdict =
-                Verdict::Invalid(Check::new(crate::cause::Cause::TokenMalformed, detail));
-            return report;
-        }
+    let (mut report, d) = match begin(token, Fingerprint::of(token)) {
+        Ok(started) => started,
+        Err(malformed) => return malformed,
     };
     let verdict = match checks::before_keys(&d, policy) {
         Err(check) => Verdict::Invalid(check),

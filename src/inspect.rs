@@ -20,13 +20,13 @@
 //! client so no request ever waits on a key fetch.
 
 use crate::base::clock::unix_now;
-use crate::cause::Cause;
+use crate::cause::{Cause, Detail};
 use crate::evidence::token::cache::{self, CacheKey, TokenCache};
 use crate::evidence::token::checks;
-use crate::evidence::token::decode::{Decoded, decode};
+use crate::evidence::token::decode::{Decoded, begin};
 use crate::evidence::token::{Check, Fingerprint, KeySet, Token, TokenReport, Verdict};
 use crate::keys::{IssuerKeySets, IssuerKeys, KeyStore, Why};
-use crate::policy::Policy;
+use crate::policy::{Policy, TokenEndpointPolicy};
 use crate::telemetry::events::KeySetEvents;
 use crate::telemetry::metrics::Metrics;
 use jsonwebtoken::Algorithm;
@@ -150,19 +150,9 @@ impl Inspector {
     }
 
     async fn verify_keyed(&self, trust: &Trust, token: &str, key: CacheKey) -> TokenReport {
-        let mut report = TokenReport {
-            fingerprint: Fingerprint::from_digest(&key),
-            header: Default::default(),
-            claims: Default::default(),
-            issuer: None,
-            verdict: Verdict::Unverified,
-        };
-        let d = match decode(token) {
-            Ok(d) => d,
-            Err(detail) => {
-                report.verdict = Verdict::Invalid(Check::new(Cause::TokenMalformed, detail));
-                return report;
-            }
+        let (mut report, d) = match begin(token, Fingerprint::from_digest(&key)) {
+            Ok(started) => started,
+            Err(malformed) => return malformed,
         };
         let policy = &trust.policy;
         let verdict = match checks::before_keys(&d, policy) {
@@ -188,6 +178,57 @@ impl Inspector {
         report.header = d.header;
         report.claims = d.claims;
         report.verdict = verdict;
+        report
+    }
+
+    /// Checks a token-endpoint assertion (an ID-JAG, or the ID token of a token exchange)
+    /// against the endpoint's trusted issuers: decoding, issuer, `alg`, `kid` and signature.
+    /// Its claims (`typ`, `aud`, time, `client_id`) are judged by the classifier from the
+    /// report's facts, since which of them matters depends on the request.
+    pub async fn verify_assertion(
+        &self,
+        trust: &Trust,
+        endpoint: &TokenEndpointPolicy,
+        token: &str,
+    ) -> TokenReport {
+        let (mut report, d) = match begin(token, Fingerprint::of(token)) {
+            Ok(started) => started,
+            Err(malformed) => return malformed,
+        };
+        let trusted = &endpoint.trusted;
+        let iss = d.claims.iss.as_deref();
+        report.verdict = match trusted.iter().position(|t| Some(t.issuer.as_str()) == iss) {
+            None => {
+                let near =
+                    iss.and_then(|i| trusted.iter().find_map(|t| checks::near_miss(i, &t.issuer)));
+                let list: Vec<&str> = trusted.iter().map(|t| t.issuer.as_str()).collect();
+                Verdict::Invalid(
+                    Check::new(Cause::IssuerMismatch, near.unwrap_or(Detail::Other))
+                        .expected(if list.is_empty() {
+                            "(no trusted issuers configured)".into()
+                        } else {
+                            list.join(" or ")
+                        })
+                        .actual(iss.unwrap_or("(no iss)")),
+                )
+            }
+            Some(i) => {
+                report.issuer = Some(i);
+                match checks::check_alg(d.header.alg.as_deref(), Some(&trusted[i]), &trust.policy) {
+                    Err(check) => Verdict::Invalid(check),
+                    Ok(alg) => match trust.keys.get(endpoint.key_offset + i) {
+                        Some(keys) => match self.key_step(keys, &d, alg).await {
+                            Keys::Verified => Verdict::Valid,
+                            Keys::Failed(check) => Verdict::Invalid(check),
+                            Keys::Unavailable => Verdict::Unverified,
+                        },
+                        None => Verdict::Unverified,
+                    },
+                }
+            }
+        };
+        report.header = d.header;
+        report.claims = d.claims;
         report
     }
 

@@ -2,8 +2,10 @@
 //! classification reads. Built once at start (or reload) and shared read-only.
 
 mod routes;
+mod token_endpoints;
 
 pub use routes::{PathMatch, RouteId, RoutePolicy, Routes, UNMATCHED};
+pub use token_endpoints::{ClientAuthMethod, EndpointKind, TokenEndpointPolicy, TokenEndpoints};
 
 use http::Uri;
 use jsonwebtoken::Algorithm;
@@ -19,6 +21,8 @@ pub struct Policy {
     pub expiring_soon: Duration,
     pub cors_allowed_origins: Vec<String>,
     pub preflight_window: Duration,
+    /// Token endpoints fronted beside the API; their routes are the first ones.
+    pub token_endpoints: TokenEndpoints,
 }
 
 /// One trusted issuer and what tokens from it must look like.
@@ -59,7 +63,14 @@ impl Policy {
             expiring_soon: Duration::from_secs(60),
             cors_allowed_origins: Vec::new(),
             preflight_window: Duration::from_secs(5),
+            token_endpoints: TokenEndpoints::default(),
         }
+    }
+
+    /// Every issuer whose keys this policy needs: the API's, then the token endpoints' trusted
+    /// ones (`TokenEndpointPolicy::key_offset` counts from here).
+    pub fn key_issuers(&self) -> impl Iterator<Item = &IssuerPolicy> {
+        self.issuers.iter().chain(self.token_endpoints.issuers())
     }
 }
 

@@ -44,6 +44,14 @@ fn the_demo_tour_names_every_scenario_with_its_hint() {
         ("upstream_connection_refused", "is the API running"),
         ("token_missing", "Authorization: Bearer"),
         ("finding:unprotected_route", "add its auth middleware"),
+        // The token-endpoint tour (seed Steps 2 and 3).
+        (
+            "te_invalid_target / trailing_slash",
+            "connection is for `https://api.demo.local/`",
+        ),
+        ("te_invalid_client_wrong_pair", "IdP client's credentials"),
+        ("idjag_replayed", "mint a fresh ID-JAG"),
+        ("idjag_typ_invalid", "oauth-id-jag+jwt"),
     ] {
         let at = lines
             .iter()

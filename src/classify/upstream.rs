@@ -15,7 +15,7 @@ const LOOPBACK_ONLY: &str = "the upstream refused the connection on its configur
 const NOTHING_LISTENING: &str = "nothing accepts connections at the upstream address: is the API \
      running, and is the port in upstream.url right?";
 
-fn transport_failure(err: TransportError) -> Failure {
+pub(super) fn transport_failure(err: TransportError) -> Failure {
     let proof = Confidence::Proxy;
     match err {
         TransportError::Refused {

@@ -29,6 +29,10 @@ pub struct Config {
     pub auth: Auth,
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Paths that are OAuth token endpoints (an IdP's token exchange, an authorization
+    /// server's JWT-bearer grant), watched in the token-endpoint mode.
+    #[serde(default)]
+    pub token_endpoints: Vec<TokenEndpoint>,
     #[serde(default)]
     pub cors: Cors,
     #[serde(default)]
@@ -220,6 +224,38 @@ pub struct Route {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct TokenEndpoint {
+    /// The route label.
+    pub name: Located<String>,
+    /// The token endpoint's path, e.g. `/oauth2/token`.
+    pub path: Located<String>,
+    /// This server's issuer: the `aud` an ID-JAG sent here must carry, and the `issuer` its
+    /// metadata must name.
+    pub issuer: Option<Located<String>>,
+    /// Watch this server's metadata (`/.well-known/oauth-authorization-server` and
+    /// `/.well-known/openid-configuration`) as the `{name}_discovery` route. Needs `issuer`.
+    #[serde(default = "defaults::enabled")]
+    pub discovery: bool,
+    /// Issuers whose ID-JAGs (or, at an IdP, whose ID tokens) this server accepts; same keys
+    /// as `auth.issuers` (`audiences` unused: the expected `aud` is `issuer` above).
+    #[serde(default)]
+    pub trusted_issuers: Vec<Issuer>,
+    /// Clients registered here; `{name}` placeholders match any text, e.g.
+    /// `{client_id}-at-{resource_id}`.
+    #[serde(default)]
+    pub client_ids: Vec<Located<String>>,
+    /// At an IdP: the audience and resource values that have a resource connection.
+    #[serde(default)]
+    pub resources: Vec<Located<String>>,
+    /// The client authentication the server accepts, when it accepts only one.
+    pub client_auth: Option<crate::policy::ClientAuthMethod>,
+    /// ID-JAGs living longer than this are noted in the log (the draft says 5 minutes).
+    #[serde(default = "defaults::assertion_lifetime")]
+    pub assertion_lifetime: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Cors {
     /// The origins the operator expects the API to allow; used to word hints.
     #[serde(default)]
@@ -375,6 +411,9 @@ mod defaults {
     }
     pub fn tls_check_interval() -> Duration {
         Duration::from_secs(10)
+    }
+    pub fn assertion_lifetime() -> Duration {
+        Duration::from_secs(300)
     }
     pub fn preflight_window() -> Duration {
         Duration::from_secs(5)

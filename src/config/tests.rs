@@ -103,3 +103,82 @@ fn a_zero_health_interval_is_refused() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].key, "upstream.health.interval");
 }
+
+#[test]
+fn token_endpoints_come_first_with_their_discovery_route_and_keys_after_the_apis() {
+    let yaml = r#"upstream:
+  url: http://127.0.0.1:3000
+auth:
+  issuers:
+    - name: as
+      issuer: https://as.example/
+routes:
+  - name: all
+    path_prefix: /
+token_endpoints:
+  - name: as_token
+    path: /oauth2/token
+    issuer: https://as.example/tenant
+    trusted_issuers:
+      - name: idp
+        issuer: https://idp.example
+    client_ids: ["{client_id}-at-{resource_id}"]
+    client_auth: client_secret_post
+"#;
+    let s = load_str(yaml, &Overrides::default()).unwrap();
+    let p = &s.live.policy;
+    assert_eq!(
+        p.routes.labels().collect::<Vec<_>>(),
+        ["as_token", "as_token_discovery", "all", "unmatched"]
+    );
+    let route = |path: &str| p.routes.find(&http::Method::POST, path);
+    let (te, kind) = p.token_endpoints.of(route("/oauth2/token")).unwrap();
+    assert_eq!(kind, crate::policy::EndpointKind::Token);
+    assert_eq!(te.trusted[0].audiences, ["https://as.example/tenant"]);
+    assert_eq!(te.key_offset, 1, "after auth.issuers");
+    let meta = route("/.well-known/oauth-authorization-server/tenant");
+    assert_eq!(
+        p.token_endpoints.of(meta).map(|(_, k)| k),
+        Some(crate::policy::EndpointKind::Discovery)
+    );
+    assert!(p.token_endpoints.of(route("/files")).is_none());
+    assert_eq!(
+        p.key_issuers().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        ["as", "idp"]
+    );
+}
+
+#[test]
+fn token_endpoint_problems_name_their_place() {
+    let base = r#"upstream:
+  url: http://127.0.0.1:3000
+routes:
+  - name: tok
+    path: /x
+token_endpoints:
+  - name: tok
+    path: token
+    trusted_issuers:
+      - name: idp
+        issuer: not-a-url
+"#;
+    let p = problems(&format!("{base}    client_auth: mtls\n"));
+    assert_eq!(p[0].line, 12, "{p:?}");
+    assert!(p[0].message.contains("client_secret_post"), "{p:?}");
+    let p = problems(base);
+    let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"token_endpoints[0].path"), "{keys:?}");
+    assert!(
+        keys.contains(&"token_endpoints[0].trusted_issuers[0].issuer"),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"routes[0].name"),
+        "the clash is named: {keys:?}"
+    );
+    let at = p
+        .iter()
+        .find(|p| p.key == "token_endpoints[0].path")
+        .unwrap();
+    assert_eq!((at.line, at.column), (8, 11));
+}

@@ -1,12 +1,12 @@
 //! Turns a parsed `Config` into runtime `Settings`, collecting every problem on the way so the
 //! operator sees all mistakes at once.
 
-use super::model::{Config, Located, LogFormat, UpstreamProtocol};
+use super::collect::{Collector, issuer, valid_label};
+use super::model::{Config, LogFormat, UpstreamProtocol};
 use super::problem::Problem;
 use crate::base::server_tls::ServerTlsFiles;
-use crate::policy::{IssuerPolicy, JwksSource, PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
+use crate::policy::{IssuerPolicy, PathMatch, Policy, RoutePolicy, Routes, ScopeRule};
 use http::{Method, Uri};
-use jsonwebtoken::Algorithm;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -80,59 +80,6 @@ pub struct HealthSettings {
     pub gate_readiness: bool,
 }
 
-#[derive(Default)]
-struct Collector(Vec<Problem>);
-
-impl Collector {
-    fn push<T>(&mut self, key: impl Into<String>, at: &Located<T>, msg: impl Into<String>) {
-        self.0.push(Problem::at(key, at, msg));
-    }
-
-    fn addr(&mut self, key: &str, v: &Located<String>) -> SocketAddr {
-        v.value.parse().unwrap_or_else(|_| {
-            self.push(
-                key,
-                v,
-                format!(
-                    "`{}` is not an IP address with a port, e.g. 127.0.0.1:8080",
-                    v.value
-                ),
-            );
-            SocketAddr::from(([127, 0, 0, 1], 0))
-        })
-    }
-
-    /// A CA file must hold certificates authlens can read, at start and on every reload.
-    fn ca_file(&mut self, key: &str, v: &Option<Located<PathBuf>>) {
-        if let Some(f) = v
-            && let Err(e) = crate::base::tls::read_certs(&f.value)
-        {
-            self.push(key, f, e.to_string());
-        }
-    }
-
-    fn url(&mut self, key: &str, v: &Located<String>, schemes: &[&str]) -> Uri {
-        let parsed = Uri::from_str(&v.value)
-            .ok()
-            .filter(|u| u.authority().is_some());
-        match parsed {
-            Some(u) if schemes.contains(&u.scheme_str().unwrap_or("")) => u,
-            _ => {
-                self.push(
-                    key,
-                    v,
-                    format!(
-                        "`{}` is not an absolute {} URL",
-                        v.value,
-                        schemes.join(" or ")
-                    ),
-                );
-                Uri::from_static("http://invalid.invalid/")
-            }
-        }
-    }
-}
-
 pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
     let mut p = Collector::default();
     let listen = p.addr("listen", &c.listen);
@@ -189,7 +136,11 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
 
     let tls = listener_tls(&mut p, c);
     let issuers = issuers(&mut p, c);
-    let routes = routes(&mut p, c);
+    let mut route_names = HashSet::new();
+    let (token_endpoints, mut route_list) =
+        super::token_endpoints::build(&mut p, c, issuers.len(), &mut route_names);
+    route_list.extend(routes(&mut p, c, &mut route_names));
+    let routes = Routes::new(route_list);
     for (i, o) in c.cors.allowed_origins.iter().enumerate() {
         let ok = Uri::from_str(&o.value).is_ok_and(|u| {
             u.scheme().is_some()
@@ -258,6 +209,7 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                 .map(|s| s.value.clone())
                 .collect(),
             preflight_window: c.cors.preflight_window.get(),
+            token_endpoints,
         },
         log_level: c.log.level.clone(),
         access_log: c.log.access_log,
@@ -296,93 +248,18 @@ fn listener_tls(p: &mut Collector, c: &Config) -> Option<ListenerTls> {
     })
 }
 
-const KNOWN_CLAIMS: &[&str] = &[
-    "iss",
-    "exp",
-    "aud",
-    "sub",
-    "client_id",
-    "iat",
-    "jti",
-    "nbf",
-    "scope",
-];
-
 fn issuers(p: &mut Collector, c: &Config) -> Vec<IssuerPolicy> {
     let mut names = HashSet::new();
-    let mut out = Vec::new();
-    for (i, is) in c.auth.issuers.iter().enumerate() {
-        let key = |k: &str| format!("auth.issuers[{i}].{k}");
-        if !valid_label(&is.name.value) {
-            p.push(
-                key("name"),
-                &is.name,
-                "must be 1-64 characters of a-z, 0-9, _ or -",
-            );
-        } else if !names.insert(is.name.value.as_str()) {
-            p.push(
-                key("name"),
-                &is.name,
-                format!("`{}` is used by another issuer", is.name.value),
-            );
-        }
-        p.url(&key("issuer"), &is.issuer, &["https", "http"]);
-        let jwks = match &is.jwks_uri {
-            Some(u) => JwksSource::Uri(p.url(&key("jwks_uri"), u, &["https", "http"])),
-            None => JwksSource::Discover,
-        };
-        let algorithms = is
-            .algorithms
-            .iter()
-            .filter_map(|a| {
-                let alg = Algorithm::from_str(&a.value).ok();
-                if alg.is_none() {
-                    p.push(
-                        key("algorithms"),
-                        a,
-                        format!(
-                            "`{}` is not a JWS algorithm (e.g. RS256, ES256, EdDSA)",
-                            a.value
-                        ),
-                    );
-                }
-                alg
-            })
-            .collect();
-        for claim in &is.required_claims {
-            if !KNOWN_CLAIMS.contains(&claim.value.as_str()) {
-                p.push(
-                    key("required_claims"),
-                    claim,
-                    format!(
-                        "`{}` is not one of {}",
-                        claim.value,
-                        KNOWN_CLAIMS.join(", ")
-                    ),
-                );
-            }
-        }
-        p.ca_file(&key("ca_file"), &is.ca_file);
-        out.push(IssuerPolicy {
-            name: is.name.value.clone(),
-            issuer: is.issuer.value.clone(),
-            jwks,
-            audiences: is.audiences.iter().map(|a| a.value.clone()).collect(),
-            algorithms,
-            required_claims: is.required_claims.iter().map(|c| c.value.clone()).collect(),
-            accepted_types: is.accepted_types.clone(),
-            client_ids: is.client_ids.clone(),
-            jwks_ttl: is.jwks_ttl.get(),
-            jwks_min_refetch: is.jwks_min_refetch.get(),
-            jwks_timeout: is.jwks_timeout.get(),
-            ca_file: is.ca_file.as_ref().map(|f| f.value.clone()),
-        });
-    }
-    out
+    c.auth
+        .issuers
+        .iter()
+        .enumerate()
+        .map(|(i, is)| issuer(p, &format!("auth.issuers[{i}]"), is, &mut names))
+        .collect()
 }
 
-fn routes(p: &mut Collector, c: &Config) -> Routes {
-    let mut names = HashSet::new();
+/// The API's routes; `names` holds the route names used so far.
+fn routes(p: &mut Collector, c: &Config, names: &mut HashSet<String>) -> Vec<RoutePolicy> {
     let mut out = Vec::new();
     for (i, r) in c.routes.iter().enumerate() {
         let key = |k: &str| format!("routes[{i}].{k}");
@@ -392,7 +269,7 @@ fn routes(p: &mut Collector, c: &Config) -> Routes {
                 &r.name,
                 "must be 1-64 characters of a-z, 0-9, _ or -, and not `unmatched`",
             );
-        } else if !names.insert(r.name.value.as_str()) {
+        } else if !names.insert(r.name.value.clone()) {
             p.push(
                 key("name"),
                 &r.name,
@@ -466,12 +343,5 @@ fn routes(p: &mut Collector, c: &Config) -> Routes {
             protected: r.protected,
         });
     }
-    Routes::new(out)
-}
-
-/// Names become metric labels: keep them short and plain.
-fn valid_label(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    out
 }

@@ -10,6 +10,7 @@ pub struct Scenario {
     pub method: &'static str,
     pub path: &'static str,
     pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
     /// `cause/detail`, `finding:NAME`, or `ok`.
     pub expect: &'static str,
 }
@@ -55,6 +56,7 @@ pub fn all(t: &Tokens<'_>) -> Vec<Scenario> {
         method,
         path,
         headers,
+        body: None,
         expect,
     };
     vec![

@@ -1,5 +1,6 @@
 //! The demo's authorization server (discovery + JWKS) and its API, a resource server that
-//! validates tokens the way common JWT middlewares do and answers in their words.
+//! validates tokens the way common JWT middlewares do and answers in their words. The API's
+//! host also serves the demo token endpoints (`token_servers`).
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -19,7 +20,7 @@ use tokio::net::TcpListener;
 pub const AUDIENCE: &str = "https://api.demo.local/";
 pub const APP_ORIGIN: &str = "https://app.demo.local";
 
-type Reply = Response<Full<Bytes>>;
+pub type Reply = Response<Full<Bytes>>;
 
 /// Serves `answer` on `listener` until the returned task is aborted.
 pub fn serve<F, Fut>(listener: TcpListener, answer: F) -> tokio::task::JoinHandle<()>

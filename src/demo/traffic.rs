@@ -2,7 +2,7 @@
 //! `/failures.html`, `/metrics` and `authlens top` have something live to show.
 
 use super::keys::DemoKey;
-use super::{scenarios, send};
+use super::{scenarios, send, tour};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
@@ -29,9 +29,9 @@ pub async fn keep_flowing(
             unpublished: &unpublished,
             now,
         };
-        for s in scenarios::all(&tokens) {
+        for s in tour(&tokens) {
             tick.tick().await;
-            send(proxy, s.method, s.path, &s.headers).await;
+            send(proxy, s.method, s.path, &s.headers, s.body).await;
         }
     }
 }

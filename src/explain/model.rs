@@ -30,12 +30,19 @@ pub struct Report {
     pub cause: Option<&'static str>,
     pub detail: Option<&'static str>,
     pub hint: Option<String>,
+    /// For an ID-JAG or ID token: the check against the `token_endpoints` that would receive it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<super::token_endpoint::EndpointCheck>,
 }
 
 impl Report {
-    /// Every check ran and passed.
+    /// Every check ran and passed: against the token endpoint that would receive the token
+    /// when there is one, else against the API.
     pub fn valid(&self) -> bool {
-        self.verdict == "valid"
+        match &self.token_endpoint {
+            Some(te) => te.verdict == "accepted",
+            None => self.verdict == "valid",
+        }
     }
 }
 
@@ -140,6 +147,7 @@ pub(super) fn build(cx: &Context<'_>, report: &TokenReport, token: &str) -> Repo
         cause,
         detail,
         hint,
+        token_endpoint: None,
     }
 }
 

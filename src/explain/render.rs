@@ -105,5 +105,21 @@ pub fn text(r: &Report) -> String {
             let _ = writeln!(out, "verdict            invalid, cause not decided");
         }
     }
+    if let Some(te) = &r.token_endpoint {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "token endpoint     {} ({}): {}",
+            te.endpoint, te.grant, te.verdict
+        );
+        if let Some(cause) = te.cause {
+            let detail = te.detail.map(|d| format!(" / {d}")).unwrap_or_default();
+            let _ = writeln!(out, "  cause            {cause}{detail}");
+            let _ = writeln!(out, "  hint             {}", dash(&te.hint));
+        }
+        for note in &te.notes {
+            let _ = writeln!(out, "  note             {note}");
+        }
+    }
     out
 }

@@ -3,7 +3,7 @@
 //! drops one stops its task.
 
 use super::{FetchReporter, IssuerKeys, KeySettings};
-use crate::policy::Policy;
+use crate::policy::{IssuerPolicy, Policy};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
@@ -32,11 +32,17 @@ impl KeyStore {
     /// The key sets `policy` needs: unchanged issuers keep theirs, new or changed ones start a
     /// refresh task (needs a tokio runtime), and issuers no longer configured are stopped.
     pub fn resolve(&self, policy: &Policy) -> IssuerKeySets {
+        self.resolve_issuers(policy.key_issuers())
+    }
+
+    /// `resolve` for a list of issuers: one key set each, in order.
+    fn resolve_issuers<'a>(
+        &self,
+        issuers: impl Iterator<Item = &'a IssuerPolicy>,
+    ) -> IssuerKeySets {
         let mut map = self.by_issuer.lock().unwrap_or_else(|p| p.into_inner());
         let mut old = std::mem::take(&mut *map);
-        let sets: Vec<Arc<IssuerKeys>> = policy
-            .issuers
-            .iter()
+        let sets: Vec<Arc<IssuerKeys>> = issuers
             .map(|is| {
                 let settings = KeySettings::of(is);
                 // The same issuer listed twice shares one key set.

@@ -4,7 +4,6 @@
 //! with `classify::resource_server` and emits one event.
 
 mod exchange;
-mod form_scan;
 
 pub use exchange::Exchange;
 
@@ -22,6 +21,7 @@ pub struct ResourceServer {
 impl Mode for ResourceServer {
     type Watch = Exchange;
 
+    #[inline]
     fn request_head(
         &self,
         generation: &Arc<Generation>,

@@ -13,6 +13,8 @@ pub enum PathMatch {
     Prefix(String),
     /// Segments; `None` is a `{name}` placeholder that matches any one segment.
     Template(Vec<Option<String>>),
+    /// Any of these exact paths.
+    OneOf(Vec<String>),
 }
 
 #[derive(Debug)]
@@ -88,6 +90,7 @@ impl PathMatch {
     pub fn matches(&self, path: &str) -> bool {
         match self {
             PathMatch::Exact(p) => path == p,
+            PathMatch::OneOf(list) => list.iter().any(|p| p == path),
             PathMatch::Prefix(p) => {
                 // `/files` covers `/files` and `/files/x`, not `/filesystem`.
                 path.strip_prefix(p.as_str()).is_some_and(|rest| {

@@ -52,10 +52,9 @@ pub trait Watch: Send + Unpin + 'static {
     /// Phase 5, for heads that asked for it.
     fn response_chunk(&mut self, data: &Bytes);
 
-    /// Phase 5, the body's trailers, always (they are few and small).
-    fn response_trailers(&mut self, trailers: &HeaderMap) {
-        let _ = trailers;
-    }
+    /// Phase 5, the body's trailers, always (they are few and small). No default: a wrapper
+    /// that forgot to pass them on would silently lose gRPC statuses.
+    fn response_trailers(&mut self, trailers: &HeaderMap);
 
     /// Phase 6.
     fn end(self, ending: Ending);

@@ -4,6 +4,7 @@
 use crate::base::clock;
 use crate::classify::{Classification, Failure, HealthResult};
 use crate::evidence::token::{ScopeClaim, TokenReport, Verdict};
+use crate::evidence::token_request::{ClientAuth, TokenForm};
 use crate::facts::RequestFacts;
 use crate::keys::{FetchError, FetchReporter, FetchResult};
 use crate::policy::{Policy, RouteId};
@@ -74,6 +75,8 @@ fn header_text(v: &http::HeaderValue) -> &str {
 pub struct Exchange<'a> {
     pub request: &'a RequestFacts,
     pub token: Option<&'a TokenReport>,
+    /// At a token endpoint: the request's parameters (the token is then its assertion).
+    pub token_request: Option<TokenRequest<'a>>,
     pub status: Option<StatusCode>,
     pub classification: &'a Classification,
     pub duration: Duration,
@@ -81,6 +84,14 @@ pub struct Exchange<'a> {
     pub policy: &'a Policy,
     pub access_log: bool,
     pub now: SystemTime,
+}
+
+/// What a token request said, for its log line: parameters, never the assertion, subject
+/// token or client secret.
+#[derive(Clone, Copy)]
+pub struct TokenRequest<'a> {
+    pub form: &'a TokenForm,
+    pub client: &'a ClientAuth,
 }
 
 impl Exchange<'_> {
@@ -155,6 +166,7 @@ impl Exchange<'_> {
         let claims = t.map(|t| &t.claims);
         let personal = self.policy.log_personal_claims;
         let words = &self.classification.upstream_words;
+        let form = self.token_request.map(|t| t.form);
         failure_line!(
             self,
             f,
@@ -192,6 +204,22 @@ impl Exchange<'_> {
             upstream.www_authenticate = words.www_authenticate.as_deref().map(bounded),
             upstream.error = words.error.as_deref().map(bounded),
             upstream.error_description = words.error_description.as_deref().map(bounded),
+            request.grant_type = form.and_then(|f| f.grant_type.as_deref()).map(bounded),
+            request.client_auth = self.token_request.map(|t| t.client.label()),
+            request.client_id = self
+                .token_request
+                .and_then(|t| t.client.client_id(t.form))
+                .map(bounded),
+            request.audience = form.and_then(|f| f.audience.as_deref()).map(bounded),
+            request.resource = form.and_then(|f| f.resource.as_deref()).map(bounded),
+            request.scope = form.and_then(|f| f.scope.as_deref()).map(bounded),
+            request.subject_token_type = form
+                .and_then(|f| f.subject_token_type.as_deref())
+                .map(bounded),
+            request.requested_token_type = form
+                .and_then(|f| f.requested_token_type.as_deref())
+                .map(bounded),
+            token.jti = claims.and_then(|c| c.jti.as_deref()).map(bounded),
         );
     }
 }
@@ -255,6 +283,28 @@ fn scope_text(s: &ScopeClaim) -> String {
     match s {
         ScopeClaim::Text(t) => bounded(t).to_string(),
         ScopeClaim::List(l) => bounded(&l.join(" ")).to_string(),
+    }
+}
+
+/// A token endpoint accepted an ID-JAG that lives longer than the draft's 5 minutes: worth
+/// knowing (a stolen one is useful longer), not a failure, so logged without a `cause`.
+pub struct LongLivedAssertion<'a> {
+    pub route: &'a str,
+    pub token: &'a TokenReport,
+    pub lifetime_secs: i64,
+    pub expected_secs: u64,
+}
+
+impl LongLivedAssertion<'_> {
+    pub fn emit(&self) {
+        tracing::info!(
+            message = "ID-JAG accepted with a lifetime above the expected one",
+            route = self.route,
+            lifetime_seconds = self.lifetime_secs,
+            expected.lifetime_seconds = self.expected_secs,
+            token.iss = self.token.claims.iss.as_deref().map(bounded),
+            token.fingerprint = %self.token.fingerprint,
+        );
     }
 }
 

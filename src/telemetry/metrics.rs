@@ -337,7 +337,7 @@ impl Metrics {
                 preflights_unfollowed: f.preflights_unfollowed.with_label_values(&[route]),
             })
             .collect();
-        for issuer in &policy.issuers {
+        for issuer in policy.key_issuers() {
             let name = issuer.name.as_str();
             for result in FetchResult::ALL {
                 self.jwks_fetches.with_label_values(&[name, result.label()]);
@@ -378,8 +378,8 @@ impl Metrics {
             let _ = f.upstream_duration.remove_label_values(&[route]);
             let _ = f.preflights_unfollowed.remove_label_values(&[route]);
         }
-        let kept = |name: &str| new.issuers.iter().any(|i| i.name == name);
-        for issuer in old.issuers.iter().filter(|i| !kept(&i.name)) {
+        let kept = |name: &str| new.key_issuers().any(|i| i.name == name);
+        for issuer in old.key_issuers().filter(|i| !kept(&i.name)) {
             let name = issuer.name.as_str();
             for result in FetchResult::ALL {
                 let _ = self

@@ -14,12 +14,12 @@ use crate::policy::{IssuerPolicy, Policy};
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use std::str::FromStr;
 
-const ID_JAG_TYPE: &str = "oauth-id-jag+jwt";
+pub const ID_JAG_TYPE: &str = "oauth-id-jag+jwt";
 const AT_JWT_TYPE: &str = "at+jwt";
 
 /// RFC 7515 §4.1.9: `typ` is a media type whose `application/` prefix may be left out, and
 /// media types compare without regard to case.
-fn typ_is(typ: Option<&str>, want: &str) -> bool {
+pub fn typ_is(typ: Option<&str>, want: &str) -> bool {
     let bare = |t: &str| {
         let lower = t.to_ascii_lowercase();
         match lower.strip_prefix("application/") {
@@ -137,7 +137,8 @@ pub fn near_miss(actual: &str, expected: &str) -> Option<Detail> {
         .then_some(Detail::Case)
 }
 
-fn check_alg(
+/// `alg` against the issuer's algorithms (or every issuer's, without one).
+pub fn check_alg(
     alg: Option<&str>,
     issuer: Option<&IssuerPolicy>,
     policy: &Policy,

@@ -1,7 +1,10 @@
 //! Decoding a JWT without trusting it (RFC 7515 compact form): the header and claims as facts,
 //! or the way the token is malformed. No signature is checked here.
 
-use super::report::{ClaimFacts, HeaderFacts, ScopeClaim};
+use super::report::{
+    Check, ClaimFacts, Fingerprint, HeaderFacts, ScopeClaim, TokenReport, Verdict,
+};
+use crate::cause::Cause;
 use crate::cause::Detail;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,6 +22,30 @@ pub struct Decoded<'t> {
     pub signature: &'t str,
     /// Claims that are present but of the wrong JSON type (e.g. `exp` as a string).
     pub ill_typed: Vec<&'static str>,
+}
+
+/// A report for `token` with its decoded parts, or the finished report of a malformed token
+/// (`token_malformed`). The report's facts are filled in by whoever checks it.
+// Both sides carry a report, moved once per verification: boxing one would buy nothing.
+#[allow(clippy::result_large_err)]
+pub fn begin(
+    token: &str,
+    fingerprint: Fingerprint,
+) -> Result<(TokenReport, Decoded<'_>), TokenReport> {
+    let mut report = TokenReport {
+        fingerprint,
+        header: HeaderFacts::default(),
+        claims: ClaimFacts::default(),
+        issuer: None,
+        verdict: Verdict::Unverified,
+    };
+    match decode(token) {
+        Ok(d) => Ok((report, d)),
+        Err(detail) => {
+            report.verdict = Verdict::Invalid(Check::new(Cause::TokenMalformed, detail));
+            Err(report)
+        }
+    }
 }
 
 /// Splits and decodes `token`; the error is the `token_malformed` detail.
@@ -158,6 +185,10 @@ impl RawClaims {
             iat,
             client_id,
             jti_present: self.jti.is_some(),
+            jti: match self.jti {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            },
             scopes,
             id_token_markers: self.nonce.is_some() || self.at_hash.is_some(),
             resource_present: self.resource.is_some(),

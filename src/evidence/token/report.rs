@@ -69,6 +69,8 @@ pub struct ClaimFacts {
     pub iat: Option<i64>,
     pub client_id: Option<String>,
     pub jti_present: bool,
+    /// The `jti` value when it is a string (ID-JAG replay memory).
+    pub jti: Option<String>,
     /// Scope-bearing claims by name (`scope`, `scp`, `scopes`, `permissions`).
     pub scopes: Vec<(String, ScopeClaim)>,
     /// ID-token markers: `nonce` or `at_hash` (`azp` and `auth_time` also occur in access

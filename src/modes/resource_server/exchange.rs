@@ -1,28 +1,23 @@
 //! One exchange in the resource-server mode, from the request head to the end of the response
 //! body, where it is classified and emitted exactly once (also when the client goes away).
 
-use super::form_scan::{self, BodyToken, FormScan};
 use crate::classify::{self, Classification};
+use crate::evidence::token::{Token, form_token};
 use crate::evidence::token::{TokenReport, Verdict};
-use crate::facts::{History, Outcome, RequestFacts, ResponseFacts, TransportError};
+use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::generation::{Generation, PreflightKey, Suspect};
 use crate::inspect::{Inspection, Inspector};
+use crate::modes::form_scan::{self, FormScan, Found};
+use crate::modes::response::{ERROR_LIMIT, ResponseWatch, is_error};
 use crate::proxy::phase::{Ending, Watch};
 use crate::telemetry::events;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-/// Enough for any middleware's JSON error; larger bodies are not error messages.
-pub const CAPTURE_LIMIT: usize = 4096;
-
-/// Set once the upstream's response head is in.
-struct Head {
-    facts: ResponseFacts,
-    at_head: Duration,
-    upstream: Duration,
-}
+/// Form posts that carry a token are small; past this the body is not read.
+const SCAN_LIMIT: usize = 8 * 1024;
 
 pub struct Exchange {
     generation: Arc<Generation>,
@@ -30,11 +25,9 @@ pub struct Exchange {
     request: RequestFacts,
     inspection: Option<Inspection>,
     started: Instant,
-    head: Option<Head>,
-    /// The first bytes of an error body, while it is still small enough to keep.
-    capture: Option<BytesMut>,
+    response: ResponseWatch,
     /// Filled by the request body once it has streamed past, for a form-encoded body.
-    body_token: Option<BodyToken>,
+    body_token: Option<Found<Token>>,
 }
 
 impl Exchange {
@@ -51,22 +44,21 @@ impl Exchange {
             request,
             inspection,
             started,
-            head: None,
-            capture: None,
+            response: ResponseWatch::default(),
             body_token: None,
         }
     }
 }
 
 impl Watch for Exchange {
-    type RequestBody = FormScan;
+    type RequestBody = FormScan<Token>;
 
     fn request(&self) -> &RequestFacts {
         &self.request
     }
 
-    fn request_body(&mut self, headers: &HeaderMap, empty: bool) -> Option<FormScan> {
-        let (scan, cell) = form_scan::scan(headers, empty)?;
+    fn request_body(&mut self, headers: &HeaderMap, empty: bool) -> Option<FormScan<Token>> {
+        let (scan, cell) = form_scan::scan(headers, empty, SCAN_LIMIT, |form, _| form_token(form))?;
         self.body_token = Some(cell);
         Some(scan)
     }
@@ -78,34 +70,18 @@ impl Watch for Exchange {
         upstream: Duration,
     ) -> bool {
         let facts = ResponseFacts::from_head(status, headers, self.request.origin.is_some());
-        self.head = Some(Head {
-            facts,
-            at_head: self.started.elapsed(),
-            upstream,
-        });
         // Error bodies are where middlewares put their words; successes are never kept.
-        let error = status.is_client_error() || status.is_server_error();
-        let small = http_body_size(headers).is_none_or(|n| n <= CAPTURE_LIMIT as u64);
-        if error && small {
-            self.capture = Some(BytesMut::new());
-        }
-        self.capture.is_some()
+        let keep = is_error(status).then_some(ERROR_LIMIT);
+        self.response
+            .head(facts, headers, self.started.elapsed(), upstream, keep)
     }
 
     fn response_chunk(&mut self, data: &Bytes) {
-        if let Some(buf) = &mut self.capture {
-            if buf.len() + data.len() <= CAPTURE_LIMIT {
-                buf.extend_from_slice(data);
-            } else {
-                self.capture = None;
-            }
-        }
+        self.response.chunk(data);
     }
 
     fn response_trailers(&mut self, trailers: &HeaderMap) {
-        if let Some(h) = &mut self.head {
-            h.facts.trailers(trailers);
-        }
+        self.response.trailers(trailers);
     }
 
     fn end(mut self, ending: Ending) {
@@ -116,49 +92,14 @@ impl Watch for Exchange {
             }
             self.request.credentials = self.request.credentials.with_body_token(token);
         }
-        let elapsed = self.started.elapsed();
-        let head = self.head.take();
-        let (outcome, status, duration, upstream) = match (ending, head) {
-            (Ending::Complete, Some(mut h)) => {
-                h.facts.body = self.capture.take().map(BytesMut::freeze);
-                let status = h.facts.status;
-                (
-                    Outcome::Response(h.facts),
-                    Some(status),
-                    h.at_head,
-                    Some(h.upstream),
-                )
-            }
-            (
-                Ending::Failed {
-                    error,
-                    status,
-                    upstream,
-                },
-                _,
-            ) => (Outcome::Transport(error), Some(status), elapsed, upstream),
-            (Ending::UpstreamBroke, h) => (
-                Outcome::Transport(TransportError::Reset {
-                    mid_body: h.is_some(),
-                }),
-                h.as_ref().map(|h| h.facts.status),
-                elapsed,
-                h.map(|h| h.upstream),
-            ),
-            (Ending::ClientGone | Ending::Complete, h) => (
-                Outcome::Transport(TransportError::ClientAborted),
-                h.as_ref().map(|h| h.facts.status),
-                elapsed,
-                h.map(|h| h.upstream),
-            ),
-        };
+        let ended = self.response.end(ending, self.started.elapsed());
         let pending = Finished {
             generation: self.generation,
             request: self.request,
-            outcome,
-            status,
-            duration,
-            upstream,
+            outcome: ended.outcome,
+            status: ended.status,
+            duration: ended.duration,
+            upstream: ended.upstream,
         };
         match self.inspection.take() {
             None => pending.emit(None),
@@ -174,16 +115,6 @@ impl Watch for Exchange {
             },
         }
     }
-}
-
-/// `Content-Length`, when the upstream sent one.
-fn http_body_size(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
 }
 
 /// An exchange whose facts are all in, waiting (at most) for its token's verdict.
@@ -218,6 +149,7 @@ impl Finished {
         events::Exchange {
             request: &self.request,
             token,
+            token_request: None,
             status: self.status,
             classification: &classification,
             duration: self.duration,

@@ -1,0 +1,143 @@
+//! Phases 4–6 as every mode sees them: the response head's facts, the first bytes of a small
+//! body worth reading (an error's words, a metadata document), and how the exchange ended,
+//! turned into one `Outcome`.
+
+use crate::facts::{Outcome, ResponseFacts, TransportError};
+use crate::proxy::phase::Ending;
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, StatusCode};
+use std::time::Duration;
+
+/// Enough for any middleware's or token endpoint's JSON error; larger bodies are not error
+/// messages.
+pub const ERROR_LIMIT: usize = 4096;
+
+/// Set once the upstream's response head is in.
+struct Head {
+    facts: ResponseFacts,
+    at_head: Duration,
+    upstream: Duration,
+}
+
+/// The response side of one exchange.
+#[derive(Default)]
+pub struct ResponseWatch {
+    head: Option<Head>,
+    /// The first bytes of a body, while it is still small enough to keep.
+    capture: Option<BytesMut>,
+    limit: usize,
+}
+
+/// How the exchange ended, for classification and the request metrics.
+pub struct Ended {
+    pub outcome: Outcome,
+    pub status: Option<StatusCode>,
+    /// Request head to response head (or to the end, without a response).
+    pub duration: Duration,
+    pub upstream: Option<Duration>,
+}
+
+impl ResponseWatch {
+    /// Phase 4. Keeps the body's first `limit` bytes when `keep` says so (for an error, or a
+    /// document the mode reads) and the body is not announced as longer. Returns whether the
+    /// body's chunks are wanted.
+    pub fn head(
+        &mut self,
+        facts: ResponseFacts,
+        headers: &HeaderMap,
+        at_head: Duration,
+        upstream: Duration,
+        keep: Option<usize>,
+    ) -> bool {
+        self.head = Some(Head {
+            facts,
+            at_head,
+            upstream,
+        });
+        if let Some(limit) = keep
+            && http_body_size(headers).is_none_or(|n| n <= limit as u64)
+        {
+            self.capture = Some(BytesMut::new());
+            self.limit = limit;
+        }
+        self.capture.is_some()
+    }
+
+    /// Phase 5.
+    pub fn chunk(&mut self, data: &Bytes) {
+        if let Some(buf) = &mut self.capture {
+            if buf.len() + data.len() <= self.limit {
+                buf.extend_from_slice(data);
+            } else {
+                self.capture = None;
+            }
+        }
+    }
+
+    /// Trailers (gRPC puts its status there) complete the head's facts.
+    pub fn trailers(&mut self, trailers: &HeaderMap) {
+        if let Some(h) = &mut self.head {
+            h.facts.trailers(trailers);
+        }
+    }
+
+    /// Phase 6. `elapsed` is the time since the request head.
+    pub fn end(mut self, ending: Ending, elapsed: Duration) -> Ended {
+        let head = self.head.take();
+        let (outcome, status, duration, upstream) = match (ending, head) {
+            (Ending::Complete, Some(mut h)) => {
+                h.facts.body = self.capture.take().map(BytesMut::freeze);
+                let status = h.facts.status;
+                (
+                    Outcome::Response(h.facts),
+                    Some(status),
+                    h.at_head,
+                    Some(h.upstream),
+                )
+            }
+            (
+                Ending::Failed {
+                    error,
+                    status,
+                    upstream,
+                },
+                _,
+            ) => (Outcome::Transport(error), Some(status), elapsed, upstream),
+            (Ending::UpstreamBroke, h) => (
+                Outcome::Transport(TransportError::Reset {
+                    mid_body: h.is_some(),
+                }),
+                h.as_ref().map(|h| h.facts.status),
+                elapsed,
+                h.map(|h| h.upstream),
+            ),
+            (Ending::ClientGone | Ending::Complete, h) => (
+                Outcome::Transport(TransportError::ClientAborted),
+                h.as_ref().map(|h| h.facts.status),
+                elapsed,
+                h.map(|h| h.upstream),
+            ),
+        };
+        Ended {
+            outcome,
+            status,
+            duration,
+            upstream,
+        }
+    }
+}
+
+/// Whether the status is an error, whose body carries the upstream's words.
+pub fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
+/// `Content-Length`, when the upstream sent one.
+fn http_body_size(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
