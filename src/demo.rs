@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
@@ -114,16 +114,7 @@ pub async fn run(
     }));
     let (proxy, admin) = bound_rx.await.map_err(|_| DemoError::NotStarted)?;
     wait_for_keys(admin).await;
-
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let tokens = scenarios::Tokens {
-        issuer: &issuer,
-        published: &published,
-        unpublished: &unpublished,
-        now,
-    };
+    let tokens = scenarios::Tokens::minted_now(&issuer, &published, &unpublished);
     let mut rows = Vec::new();
     for s in tour(&tokens) {
         let before = counters(admin).await;

@@ -137,17 +137,5 @@ fn kubernetes_example_carries_a_valid_config() {
         .map(|l| format!("{}\n", l.get(4..).unwrap_or("")))
         .collect();
     assert!(config.contains("upstream:"), "{config}");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("authlens.yaml");
-    std::fs::write(&path, config).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_authlens"))
-        .arg("check-config")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::authlens::assert_config_valid("authlens.yaml", &config);
 }

@@ -2,9 +2,10 @@
 //! passes `authlens check-config`, and the pieces agree with each other (ports, paths, probes,
 //! provisioning). Docker is not run here: the Dockerfile is checked as text.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -42,22 +43,6 @@ fn manifests() -> Vec<(PathBuf, Vec<Value>)> {
         .collect()
 }
 
-fn check_config(name: &str, yaml: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, yaml).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_authlens"))
-        .arg("check-config")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{name} fails check-config:\n{}\n{yaml}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn admin_port(config: &str) -> String {
     let v: Value = serde_saphyr::from_str(config).unwrap();
     let admin = v["admin_listen"].as_str().expect("admin_listen set");
@@ -75,7 +60,7 @@ fn every_manifest_parses_and_every_embedded_config_is_valid() {
             if doc["kind"] == "ConfigMap" {
                 for (key, value) in doc["data"].as_object().into_iter().flatten() {
                     if key.starts_with("authlens") {
-                        check_config(key, value.as_str().unwrap());
+                        support::authlens::assert_config_valid(key, value.as_str().unwrap());
                         configs += 1;
                     }
                 }
@@ -87,7 +72,7 @@ fn every_manifest_parses_and_every_embedded_config_is_valid() {
             for volume in authlens["volumes"].as_array().unwrap() {
                 let source = volume.as_str().unwrap().split(':').next().unwrap();
                 let yaml = read(&Path::new(ROOT).join(source));
-                check_config("compose-authlens.yaml", &yaml);
+                support::authlens::assert_config_valid("compose-authlens.yaml", &yaml);
                 assert_eq!(
                     admin_port(&yaml),
                     "9901",

@@ -22,7 +22,17 @@ pub struct Tokens<'a> {
     pub now: i64,
 }
 
-impl Tokens<'_> {
+impl<'a> Tokens<'a> {
+    /// Tokens minted now, so the good ones are good for the next ten minutes.
+    pub fn minted_now(issuer: &'a str, published: &'a DemoKey, unpublished: &'a DemoKey) -> Self {
+        Tokens {
+            issuer,
+            published,
+            unpublished,
+            now: crate::base::clock::unix_now(),
+        }
+    }
+
     fn claims(&self, scope: &str) -> Value {
         json!({
             "iss": self.issuer, "aud": AUDIENCE, "sub": "demo-user", "client_id": "demo-client",

@@ -4,7 +4,7 @@
 use super::keys::DemoKey;
 use super::{scenarios, send, tour};
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// The pause between two demo requests.
 pub const EVERY: Duration = Duration::from_secs(2);
@@ -20,15 +20,7 @@ pub async fn keep_flowing(
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let tokens = scenarios::Tokens {
-            issuer: &issuer,
-            published: &published,
-            unpublished: &unpublished,
-            now,
-        };
+        let tokens = scenarios::Tokens::minted_now(&issuer, &published, &unpublished);
         for s in tour(&tokens) {
             tick.tick().await;
             send(proxy, s.method, s.path, &s.headers, s.body).await;

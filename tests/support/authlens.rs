@@ -241,3 +241,20 @@ impl Drop for Authlens {
         let _ = self.child.wait();
     }
 }
+
+/// Writes `yaml` to a file named `name` and asserts that `authlens check-config` accepts it.
+pub fn assert_config_valid(name: &str, yaml: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, yaml).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authlens"))
+        .arg("check-config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{name} fails check-config:\n{}\n{yaml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
