@@ -14,15 +14,15 @@ pub use token_endpoint::EndpointCheck;
 
 use crate::evidence::token::KeySet;
 use crate::evidence::token::checks;
-use crate::evidence::token::decode::{begin, decode};
-use crate::evidence::token::{Fingerprint, TokenReport, Verdict};
-use crate::inspect::{InspectorOptions, Standalone};
+use crate::evidence::token::decode::decode;
+use crate::evidence::token::{Fingerprint, TokenReport};
+use crate::inspect::{InspectorOptions, Keys, Standalone, run_checks};
 use crate::keys::{FetchError, HttpClient};
 use crate::policy::{IssuerPolicy, JwksSource, Policy};
 use crate::telemetry::metrics::Metrics;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// Where `--jwks` reads the key set from.
 #[derive(Clone, Debug)]
@@ -82,7 +82,7 @@ pub async fn explain(
     let token = token.trim();
     let configured = policy.is_some();
     let mut policy = policy.unwrap_or_else(Policy::empty);
-    let now = unix_now();
+    let now = crate::base::clock::unix_now();
     let keys = match keys {
         Some(source) => Some(load_keys(&source).await?),
         None => None,
@@ -92,7 +92,11 @@ pub async fn explain(
     }
     let policy = Arc::new(policy);
     let (report, keys, endpoint) = match keys {
-        Some((set, from)) => (verify_with(&policy, token, &set, now), Some(from), None),
+        Some((set, from)) => (
+            verify_with(&policy, token, &set, now).await,
+            Some(from),
+            None,
+        ),
         None => {
             let metrics = Arc::new(Metrics::new()?);
             let inspector = Standalone::start(policy.clone(), metrics, InspectorOptions::default());
@@ -169,36 +173,11 @@ async fn load_keys(source: &KeySource) -> Result<(KeySet, String), ExplainError>
 }
 
 /// The sidecar's checks in its order, with `set` as the issuer's keys.
-fn verify_with(policy: &Policy, token: &str, set: &KeySet, now: i64) -> TokenReport {
-    let (mut report, d) = match begin(token, Fingerprint::of(token)) {
-        Ok(started) => started,
-        Err(malformed) => return malformed,
-    };
-    let verdict = match checks::before_keys(&d, policy) {
-        Err(check) => Verdict::Invalid(check),
-        Ok((None, _)) => Verdict::Unverified,
-        Ok((Some(i), alg)) => {
-            report.issuer = Some(i);
-            let candidates = checks::candidates(d.header.kid.as_deref(), alg, &set.keys);
-            let keys = if candidates.is_empty() {
-                Err(checks::kid_unknown(&d, &set.kids()))
-            } else {
-                checks::signature(&d, alg, &candidates)
-            };
-            match keys.and_then(|()| checks::after_keys(&d, &policy.issuers[i], policy, now)) {
-                Ok(()) => Verdict::Valid,
-                Err(check) => Verdict::Invalid(check),
-            }
-        }
-    };
-    report.header = d.header;
-    report.claims = d.claims;
-    report.verdict = verdict;
-    report
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+async fn verify_with(policy: &Policy, token: &str, set: &KeySet, now: i64) -> TokenReport {
+    let fingerprint = Fingerprint::of(token);
+    run_checks(policy, token, fingerprint, now, async |_, d, alg| {
+        Keys::against(set, d, alg)
+            .unwrap_or_else(|| Keys::Failed(checks::kid_unknown(d, &set.kids())))
+    })
+    .await
 }

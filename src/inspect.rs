@@ -107,11 +107,55 @@ pub struct Inspector {
 }
 
 /// What the key step found.
-enum Keys {
+pub enum Keys {
     Verified,
     Failed(Check),
     /// No key set could be had.
     Unavailable,
+}
+
+impl Keys {
+    /// The signature checked with the keys of `set` that fit the token's `kid` and `alg`;
+    /// `None` when none fits (`kid_unknown`, unless a newer set has it).
+    pub fn against(set: &KeySet, d: &Decoded<'_>, alg: Algorithm) -> Option<Keys> {
+        let candidates = checks::candidates(d.header.kid.as_deref(), alg, &set.keys);
+        (!candidates.is_empty()).then(|| {
+            checks::signature(d, alg, &candidates).map_or_else(Keys::Failed, |()| Keys::Verified)
+        })
+    }
+}
+
+/// The sidecar's checks in their order (CONTRACT: what explain prints is what the proxy does):
+/// decoding, issuer and `alg`, then `key_step` for the issuer's keys (by its index in the policy),
+/// then the claims at `now`.
+pub async fn run_checks(
+    policy: &Policy,
+    token: &str,
+    fingerprint: Fingerprint,
+    now: i64,
+    key_step: impl AsyncFnOnce(usize, &Decoded<'_>, Algorithm) -> Keys,
+) -> TokenReport {
+    let (mut report, d) = match begin(token, fingerprint) {
+        Ok(started) => started,
+        Err(malformed) => return malformed,
+    };
+    let verdict = match checks::before_keys(&d, policy) {
+        Err(check) => Verdict::Invalid(check),
+        Ok((None, _)) => Verdict::Unverified,
+        Ok((Some(i), alg)) => {
+            report.issuer = Some(i);
+            let rest = || checks::after_keys(&d, &policy.issuers[i], policy, now);
+            match key_step(i, &d, alg).await {
+                Keys::Failed(check) => Verdict::Invalid(check),
+                Keys::Verified => rest().map_or_else(Verdict::Invalid, |()| Verdict::Valid),
+                Keys::Unavailable => rest().map_or_else(Verdict::Invalid, |()| Verdict::Unverified),
+            }
+        }
+    };
+    report.header = d.header;
+    report.claims = d.claims;
+    report.verdict = verdict;
+    report
 }
 
 impl Inspector {
@@ -150,35 +194,18 @@ impl Inspector {
     }
 
     async fn verify_keyed(&self, trust: &Trust, token: &str, key: CacheKey) -> TokenReport {
-        let (mut report, d) = match begin(token, Fingerprint::from_digest(&key)) {
-            Ok(started) => started,
-            Err(malformed) => return malformed,
-        };
-        let policy = &trust.policy;
-        let verdict = match checks::before_keys(&d, policy) {
-            Err(check) => Verdict::Invalid(check),
-            Ok((None, _)) => Verdict::Unverified,
-            Ok((Some(i), alg)) => {
-                report.issuer = Some(i);
-                let is = &policy.issuers[i];
-                let keys = match trust.keys.get(i) {
-                    Some(k) => self.key_step(k, &d, alg).await,
-                    None => Keys::Unavailable,
-                };
-                let rest = || checks::after_keys(&d, is, policy, unix_now());
-                match keys {
-                    Keys::Failed(check) => Verdict::Invalid(check),
-                    Keys::Verified => rest().map_or_else(Verdict::Invalid, |()| Verdict::Valid),
-                    Keys::Unavailable => {
-                        rest().map_or_else(Verdict::Invalid, |()| Verdict::Unverified)
-                    }
-                }
-            }
-        };
-        report.header = d.header;
-        report.claims = d.claims;
-        report.verdict = verdict;
-        report
+        let fingerprint = Fingerprint::from_digest(&key);
+        run_checks(
+            &trust.policy,
+            token,
+            fingerprint,
+            unix_now(),
+            async |i, d, alg| match trust.keys.get(i) {
+                Some(k) => self.key_step(k, d, alg).await,
+                None => Keys::Unavailable,
+            },
+        )
+        .await
     }
 
     /// Checks a token-endpoint assertion (an ID-JAG, or the ID token of a token exchange)
@@ -234,7 +261,6 @@ impl Inspector {
 
     /// `kid` and signature, fetching keys on demand (bounded by `key_wait`).
     async fn key_step(&self, keys: &Arc<IssuerKeys>, d: &Decoded<'_>, alg: Algorithm) -> Keys {
-        let kid = d.header.kid.as_deref();
         let mut set = match keys.current() {
             Some(s) => s,
             None => match self.fetch_on_demand(keys).await {
@@ -244,12 +270,8 @@ impl Inspector {
         };
         let mut refetched = false;
         loop {
-            let candidates = checks::candidates(kid, alg, &set.keys);
-            if !candidates.is_empty() {
-                return match checks::signature(d, alg, &candidates) {
-                    Ok(()) => Keys::Verified,
-                    Err(check) => Keys::Failed(check),
-                };
+            if let Some(verdict) = Keys::against(&set, d, alg) {
+                return verdict;
             }
             if refetched {
                 return Keys::Failed(checks::kid_unknown(d, &set.kids()));
