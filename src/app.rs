@@ -1,6 +1,9 @@
 //! Assembles the sidecar from validated settings: the durable state (one metrics registry, key
 //! sets, the inspector), the first generation, the upstream client, the mode, the proxy and
-//! admin listeners; and runs it until told to stop.
+//! admin listeners; and runs it until told to stop. The proxy runs on its own worker threads
+//! (`workers`); the background tasks run on the caller's runtime.
+
+mod workers;
 
 use crate::admin::{self, AdminState};
 use crate::base::tls::CaError;
@@ -32,6 +35,8 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     Ca(#[from] CaError),
+    #[error("starting the proxy workers: {0}")]
+    Workers(std::io::Error),
 }
 
 /// Binds both listeners and serves until `shutdown` resolves; then drains. Returns whether the
@@ -81,12 +86,19 @@ pub async fn run_with(
     let generations = Arc::new(Generations::new(live, durable));
     events::ConfigLoaded.emit(&metrics);
     let protocol = Protocol::Http1;
-    let shared = Arc::new(Shared {
-        client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
-        generations: generations.clone(),
-        mode: ResourceServer { inspector },
-        protocol,
-    });
+    // One upstream pool per worker: a pooled connection is driven by the thread that opened it.
+    let shared = (0..workers::count(fixed.workers))
+        .map(|_| {
+            Ok(Shared {
+                client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
+                generations: generations.clone(),
+                mode: ResourceServer {
+                    inspector: inspector.clone(),
+                },
+                protocol,
+            })
+        })
+        .collect::<Result<Vec<_>, CaError>>()?;
     let prober = match fixed.health.clone() {
         Some(h) => Some(Prober::new(
             &upstream_uri,
@@ -102,6 +114,13 @@ pub async fn run_with(
         serving: true.into(),
         gate_on_upstream: fixed.health.as_ref().is_some_and(|h| h.gate_readiness),
     });
+    let options = proxy::ServeOptions {
+        header_read_timeout: fixed.header_read_timeout,
+        max_header_bytes: fixed.max_header_bytes,
+        drain_timeout: fixed.drain_timeout,
+    };
+    let listener = listener.into_std().map_err(StartError::Workers)?;
+    let pool = workers::spawn(listener, shared, options).map_err(StartError::Workers)?;
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin.clone()));
     let sweeper = tokio::spawn(sweep_preflights(generations));
     tracing::info!(
@@ -114,18 +133,13 @@ pub async fn run_with(
     // Started after the start-up line so its first verdict reads as news.
     let health_task = prober.map(Prober::spawn);
 
-    let options = proxy::ServeOptions {
-        header_read_timeout: fixed.header_read_timeout,
-        max_header_bytes: fixed.max_header_bytes,
-        drain_timeout: fixed.drain_timeout,
-    };
     let admin_flag = admin.clone();
     let shutdown = async move {
         shutdown.await;
         admin_flag.serving.store(false, Ordering::Relaxed);
         tracing::info!(message = "shutting down: draining in-flight requests");
     };
-    let drained = proxy::serve(listener, shared, options, shutdown).await;
+    let drained = pool.serve_until(shutdown).await;
     admin_task.abort();
     sweeper.abort();
     if let Some(task) = health_task {

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[derive(Clone, Copy)]
 pub struct ServeOptions {
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
