@@ -157,6 +157,5 @@ where
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(settings.idle_timeout)
         .pool_timer(TokioTimer::new())
-        .http1_preserve_header_case(true)
         .build(connector(settings, resolver, protocol)?))
 }
