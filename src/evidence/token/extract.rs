@@ -79,6 +79,20 @@ pub fn form_token(encoded: &[u8]) -> Option<Token> {
     Some(Token { value, start: 0 })
 }
 
+/// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 6750 §2.1), as
+/// a table: every byte of every token is checked on every request.
+static B64TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=');
+        b += 1;
+    }
+    t
+};
+
 fn parse_authorization(v: &HeaderValue) -> Result<Token, Detail> {
     let bytes = v.as_bytes();
     let (scheme, rest) = match bytes.iter().position(|&b| b == b' ') {
@@ -96,9 +110,7 @@ fn parse_authorization(v: &HeaderValue) -> Result<Token, Detail> {
             Detail::OtherScheme
         });
     }
-    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-    let b64token = |b: &u8| b.is_ascii_alphanumeric() || b"-._~+/=".contains(b);
-    if rest.is_empty() || !rest.iter().all(b64token) {
+    if rest.is_empty() || !rest.iter().all(|&b| B64TOKEN[usize::from(b)]) {
         return Err(Detail::Malformed);
     }
     Ok(Token {
