@@ -80,7 +80,7 @@ impl Watch for Exchange {
         let facts = ResponseFacts::from_head(status, headers, self.request.origin.is_some());
         self.head = Some(Head {
             facts,
-            at_head: self.started.elapsed,
+            at_head: self.started.elapsed(),
             upstream,
         });
         // Error bodies are where middlewares put their words; successes are never kept.
@@ -110,7 +110,8 @@ impl Watch for Exchange {
             }
             self.request.credentials = self.request.credentials.with_body_token(token);
         }
-        let elapsed = self.started.elapsed;
+        // Read the clock only for endings that use it (a complete exchange took `at_head`).
+        let elapsed = || self.started.elapsed();
         let head = self.head.take();
         let (outcome, status, duration, upstream) = match (ending, head) {
             (Ending::Complete, Some(mut h)) => {
@@ -130,19 +131,19 @@ impl Watch for Exchange {
                     upstream,
                 },
                 _,
-            ) => (Outcome::Transport(error), Some(status), elapsed, upstream),
+            ) => (Outcome::Transport(error), Some(status), elapsed(), upstream),
             (Ending::UpstreamBroke, h) => (
                 Outcome::Transport(TransportError::Reset {
                     mid_body: h.is_some(),
                 }),
                 h.as_ref().map(|h| h.facts.status),
-                elapsed,
+                elapsed(),
                 h.map(|h| h.upstream),
             ),
             (Ending::ClientGone | Ending::Complete, h) => (
                 Outcome::Transport(TransportError::ClientAborted),
                 h.as_ref().map(|h| h.facts.status),
-                elapsed,
+                elapsed(),
                 h.map(|h| h.upstream),
             ),
         };
