@@ -6,7 +6,7 @@ mod accept;
 mod answer;
 mod body;
 mod handler;
-mod headers;
+pub mod headers;
 mod listener;
 pub mod phase;
 mod tap;
