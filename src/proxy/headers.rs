@@ -47,11 +47,20 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
     if !headers.keys().any(|k| fixed.contains(&k)) {
         return;
     }
+    // `Connection: keep-alive` / `close` (nearly every upstream answer) names no field beyond
+    // the fixed ones: no name to parse, nothing to collect.
     let listed: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
         .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim_ascii()).ok())
+        .map(<[u8]>::trim_ascii)
+        .filter(|t| {
+            !t.eq_ignore_ascii_case(b"close")
+                && !fixed
+                    .iter()
+                    .any(|f| t.eq_ignore_ascii_case(f.as_str().as_bytes()))
+        })
+        .filter_map(|t| HeaderName::from_bytes(t).ok())
         .collect();
     let wants_trailers = headers.get_all(header::TE).iter().any(|v| {
         v.as_bytes()
