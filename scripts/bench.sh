@@ -21,14 +21,14 @@ bin=${AUTHLENS_BIN:-$PWD/target/release/authlens}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cache_entries=10000 log_level=info args=() routes=bench/routes-one.yaml issuers=""
+cache_entries=10000 args=()
 case $case in
   one) ;;
   rotate) export TOKENS=1000 ;;
   fresh) export TOKENS=1000; cache_entries=0 ;;
   failing) export EXPIRED=1 ;;
   workers2) args+=(-w 2) ;;
-  wide) routes="" ;;
+  wide) ;;
   h2) args+=(--h2); export CANDIDATE_H2=1 ;;
   *) echo "unknown case: $case (one rotate fresh failing workers2 wide h2)" >&2; exit 2 ;;
 esac
@@ -54,7 +54,7 @@ YAML
   if [[ $case == wide ]]; then bench/wide.sh routes "$base"; else cat bench/routes-one.yaml; fi
   cat <<YAML
 log:
-  level: $log_level
+  level: info
 YAML
 } >"$work/authlens.yaml"
 BASE_PORT=$base CANDIDATE_NAME=authlens \
