@@ -48,7 +48,7 @@ pub fn spawn<M: Mode>(
         let (tx, rx) = oneshot::channel();
         let mut stopped = stopped.clone();
         std::thread::Builder::new()
-            .name(format!("authlens-worker-{i}"))
+            .name(format!("proxy-worker-{i}")) // fits the 15 bytes of a thread name
             .spawn(move || {
                 let drained = runtime.block_on(async move {
                     let socket = match tokio::net::TcpListener::from_std(socket) {
