@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, encode};
 use serde_json::json;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,6 +26,9 @@ struct Fixture {
     uri: Uri,
     token: String,
     report: Arc<TokenReport>,
+    /// The key as authlens holds it (from the JWK), and the same key parsed once by aws-lc.
+    jwk_key: DecodingKey,
+    parsed_key: aws_lc_rs::signature::ParsedPublicKey,
 }
 
 /// A key server on loopback, an Inspector that trusts it, and one token already verified.
@@ -39,6 +42,12 @@ fn fixture() -> &'static Fixture {
         let enc = EncodingKey::from_rsa_pem(kp.serialize_pem().as_bytes()).expect("pem");
         let mut jwk = Jwk::from_encoding_key(&enc, Algorithm::RS256).expect("jwk");
         jwk.common.key_id = Some("k1".into());
+        let jwk_key = DecodingKey::from_jwk(&jwk).expect("decoding key");
+        let parsed_key = aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            rcgen::PublicKeyData::subject_public_key_info(&kp),
+        )
+        .expect("parsed key");
         let body = json!({ "keys": [jwk] }).to_string();
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -105,14 +114,19 @@ fn fixture() -> &'static Fixture {
         let inspection = inspector.inspect(presented.token().expect("token"));
         let report = rt.block_on(inspection.wait()).expect("report");
         assert_eq!(report.verdict, authlens::evidence::token::Verdict::Valid);
-        Fixture {
+        let f = Fixture {
             _rt: rt,
             inspector,
             headers,
             uri,
             token,
             report,
-        }
+            jwk_key,
+            parsed_key,
+        };
+        // Both signature benchmarks must measure a signature that verifies.
+        assert!(verify_with_jwk_key(&f) && verify_with_parsed_key(&f));
+        f
     })
 }
 
@@ -192,6 +206,40 @@ fn extract_decode_cache_hit_classify(bencher: divan::Bencher<'_, '_>) {
         };
         decoded && !classify_once(f, req, &report, &outcome)
     });
+}
+
+/// The signing input and signature of the fixture's token.
+fn signed(f: &Fixture) -> (&str, &str) {
+    f.token.rsplit_once('.').expect("three parts")
+}
+
+/// RS256 as a miss verifies today: jsonwebtoken with a key built from the JWK's n and e, which
+/// aws-lc turns into a key object on every call.
+#[divan::bench]
+fn rs256_verify_jwk_key() -> bool {
+    verify_with_jwk_key(fixture())
+}
+
+fn verify_with_jwk_key(f: &Fixture) -> bool {
+    let (input, sig) = signed(f);
+    jsonwebtoken::crypto::verify(sig, input.as_bytes(), &f.jwk_key, Algorithm::RS256)
+        .unwrap_or(false)
+}
+
+/// The same verification with the key parsed once: what keeping parsed keys in a key set
+/// would cost per miss.
+#[divan::bench]
+fn rs256_verify_parsed_key() -> bool {
+    verify_with_parsed_key(fixture())
+}
+
+fn verify_with_parsed_key(f: &Fixture) -> bool {
+    use base64::Engine;
+    let (input, sig) = signed(f);
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sig)
+        .unwrap_or_default();
+    f.parsed_key.verify_sig(input.as_bytes(), &sig).is_ok()
 }
 
 fn main() {

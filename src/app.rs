@@ -1,8 +1,10 @@
 //! Assembles the sidecar from validated settings: the durable state (one metrics registry, key
 //! sets, the inspector), the first generation, the upstream client, the mode, the proxy and
-//! admin listeners; and runs it until told to stop.
+//! admin listeners; and runs it until told to stop. The proxy runs on its own worker threads
+//! (`workers`); the background tasks run on the caller's runtime.
 
 mod reload;
+mod workers;
 
 pub use reload::Reloads;
 
@@ -16,7 +18,7 @@ use crate::keys::KeyStore;
 use crate::modes::Modes;
 use crate::modes::resource_server::ResourceServer;
 use crate::modes::token_endpoint::TokenEndpoint;
-use crate::proxy::{self, Certs, Shared, TlsListener};
+use crate::proxy::{self, Certs, Shared};
 use crate::telemetry::events::{self, KeySetEvents};
 use crate::telemetry::metrics::Metrics;
 use crate::upstream::{self, Protocol, Resolver};
@@ -38,6 +40,8 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     Ca(#[from] CaError),
+    #[error("starting the proxy workers: {0}")]
+    Workers(std::io::Error),
 }
 
 /// Binds both listeners and serves until `shutdown` resolves; then drains. Returns whether the
@@ -118,15 +122,23 @@ async fn serve(
     let generations = Arc::new(Generations::new(live, durable));
     events::ConfigLoaded.emit(&metrics);
     let protocol = Protocol::from(fixed.connector.protocol);
-    let shared = Arc::new(Shared {
-        client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
-        generations: generations.clone(),
-        mode: Modes {
-            token_endpoint: TokenEndpoint::new(inspector.clone()),
-            resource_server: ResourceServer { inspector },
-        },
-        protocol,
-    });
+    // One upstream pool per worker: a pooled connection is driven by the thread that opened it.
+    let token_endpoint = TokenEndpoint::new(inspector.clone());
+    let shared = (0..workers::count(fixed.workers))
+        .map(|_| {
+            Ok(Shared {
+                client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
+                generations: generations.clone(),
+                mode: Modes {
+                    token_endpoint: token_endpoint.clone(),
+                    resource_server: ResourceServer {
+                        inspector: inspector.clone(),
+                    },
+                },
+                protocol,
+            })
+        })
+        .collect::<Result<Vec<_>, CaError>>()?;
     let prober = match fixed.health.clone() {
         Some(h) => Some(Prober::new(
             &upstream_uri,
@@ -142,6 +154,14 @@ async fn serve(
         serving: true.into(),
         gate_on_upstream: fixed.health.as_ref().is_some_and(|h| h.gate_readiness),
     });
+    let options = proxy::ServeOptions {
+        header_read_timeout: fixed.header_read_timeout,
+        max_header_bytes: fixed.max_header_bytes,
+        drain_timeout: fixed.drain_timeout,
+    };
+    let listener = listener.into_std().map_err(StartError::Workers)?;
+    let tls = certs.clone().map(|c| (c, fixed.header_read_timeout));
+    let pool = workers::spawn(listener, shared, options, tls).map_err(StartError::Workers)?;
     let admin_task = tokio::spawn(admin::serve(admin_listener, admin.clone()));
     let sweeper = tokio::spawn(sweep_preflights(generations.clone()));
     let mut background = vec![sweeper];
@@ -164,24 +184,13 @@ async fn serve(
     // Started after the start-up line so its first verdict reads as news.
     let health_task = prober.map(Prober::spawn);
 
-    let options = proxy::ServeOptions {
-        header_read_timeout: fixed.header_read_timeout,
-        max_header_bytes: fixed.max_header_bytes,
-        drain_timeout: fixed.drain_timeout,
-    };
     let admin_flag = admin.clone();
     let shutdown = async move {
         shutdown.await;
         admin_flag.serving.store(false, Ordering::Relaxed);
         tracing::info!(message = "shutting down: draining in-flight requests");
     };
-    let drained = match certs {
-        Some(certs) => {
-            let tls = TlsListener::new(listener, certs, fixed.header_read_timeout);
-            proxy::serve(tls, shared, options, shutdown).await
-        }
-        None => proxy::serve(listener, shared, options, shutdown).await,
-    };
+    let drained = pool.serve_until(shutdown).await;
     admin_task.abort();
     for task in background {
         task.abort();

@@ -91,11 +91,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let settings = source.load()?;
     authlens::telemetry::logging::init(&settings.live.log_level, settings.fixed.log_format);
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if settings.fixed.workers > 0 {
-        runtime.worker_threads(settings.fixed.workers);
-    }
-    let runtime = runtime
+    // Background work only (signals, key refresh, health, admin): the proxy runs on its own
+    // single-threaded worker runtimes, `settings.fixed.workers` of them (see app).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;

@@ -7,7 +7,7 @@ mod answer;
 mod body;
 mod certs;
 mod handler;
-mod headers;
+pub mod headers;
 mod listener;
 pub mod phase;
 mod tap;

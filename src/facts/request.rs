@@ -5,8 +5,13 @@ use crate::evidence::cors::Preflight;
 use crate::evidence::token::{Presented, extract};
 use crate::facts::trace_context::{TraceContext, request_id};
 use crate::policy::{RouteId, Routes};
-use http::{HeaderValue, Method, Request, Uri, header};
+use http::{HeaderName, HeaderValue, Method, Request, Uri, header};
 use std::net::SocketAddr;
+
+// Names, not `&str`s: a `&str` is parsed into a name on every lookup.
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+static SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 #[derive(Debug)]
 pub struct RequestFacts {
@@ -32,7 +37,7 @@ impl RequestFacts {
     /// Facts from a request head as it arrived, before anything is forwarded.
     pub fn from_head<B>(req: &Request<B>, routes: &Routes, client: SocketAddr) -> Self {
         let h = req.headers();
-        let trace = TraceContext::from_header(h.get("traceparent"));
+        let trace = TraceContext::from_header(h.get(&TRACEPARENT));
         let origin = h.get(header::ORIGIN).cloned();
         let preflight = (req.method() == Method::OPTIONS && origin.is_some())
             .then(|| h.get(header::ACCESS_CONTROL_REQUEST_METHOD))
@@ -50,10 +55,10 @@ impl RequestFacts {
             origin,
             host: host_of(req),
             preflight,
-            fetch_mode: h.get("sec-fetch-mode").cloned(),
+            fetch_mode: h.get(&SEC_FETCH_MODE).cloned(),
             cookie_present: h.contains_key(header::COOKIE),
             credentials: extract(h, req.uri()),
-            request_id: request_id(h.get("x-request-id"), &trace),
+            request_id: request_id(h.get(&X_REQUEST_ID), &trace),
             trace,
         }
     }

@@ -1,7 +1,7 @@
 //! W3C Trace Context (`traceparent`) and `X-Request-Id`: parse what came in, start a new trace
 //! when it is absent or invalid, and forward authlens's own span id upstream.
 
-use crate::base::hex::push_hex;
+use crate::base::hex::{push_hex, write_hex};
 use http::HeaderValue;
 use rand::RngCore;
 
@@ -40,14 +40,12 @@ impl TraceContext {
 
     /// The `traceparent` to send upstream: same trace, authlens's span as the parent.
     pub fn to_header(&self) -> HeaderValue {
-        let mut s = String::with_capacity(55);
-        s.push_str("00-");
-        push_hex(&mut s, &self.trace_id);
-        s.push('-');
-        push_hex(&mut s, &self.span_id);
-        s.push('-');
-        push_hex(&mut s, &[self.flags]);
-        HeaderValue::from_str(&s).expect("hex is a valid header value")
+        // Built on the stack: one allocation per request (the value's), not two.
+        let mut s = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        write_hex(&mut s[3..35], &self.trace_id);
+        write_hex(&mut s[36..52], &self.span_id);
+        write_hex(&mut s[53..55], &[self.flags]);
+        HeaderValue::from_bytes(&s).expect("hex is a valid header value")
     }
 
     pub fn trace_id_hex(&self) -> String {
@@ -118,10 +116,10 @@ pub fn request_id(inbound: Option<&HeaderValue>, trace: &TraceContext) -> Header
             v.clone()
         }
         _ => {
-            let mut s = trace.trace_id_hex();
-            s.push('-');
-            push_hex(&mut s, &trace.span_id[..4]);
-            HeaderValue::from_str(&s).expect("hex is a valid header value")
+            let mut s = [b'-'; 41];
+            write_hex(&mut s[..32], &trace.trace_id);
+            write_hex(&mut s[33..], &trace.span_id[..4]);
+            HeaderValue::from_bytes(&s).expect("hex is a valid header value")
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::facts::{Outcome, ResponseFacts, TransportError};
 use crate::proxy::phase::Ending;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Enough for any middleware's or token endpoint's JSON error; larger bodies are not error
 /// messages.
@@ -81,8 +81,10 @@ impl ResponseWatch {
         }
     }
 
-    /// Phase 6. `elapsed` is the time since the request head.
-    pub fn end(mut self, ending: Ending, elapsed: Duration) -> Ended {
+    /// Phase 6. `started` is when the request head came in.
+    pub fn end(mut self, ending: Ending, started: Instant) -> Ended {
+        // Read the clock only for endings that use it (a complete exchange took `at_head`).
+        let elapsed = || started.elapsed();
         let head = self.head.take();
         let (outcome, status, duration, upstream) = match (ending, head) {
             (Ending::Complete, Some(mut h)) => {
@@ -102,19 +104,19 @@ impl ResponseWatch {
                     upstream,
                 },
                 _,
-            ) => (Outcome::Transport(error), Some(status), elapsed, upstream),
+            ) => (Outcome::Transport(error), Some(status), elapsed(), upstream),
             (Ending::UpstreamBroke, h) => (
                 Outcome::Transport(TransportError::Reset {
                     mid_body: h.is_some(),
                 }),
                 h.as_ref().map(|h| h.facts.status),
-                elapsed,
+                elapsed(),
                 h.map(|h| h.upstream),
             ),
             (Ending::ClientGone | Ending::Complete, h) => (
                 Outcome::Transport(TransportError::ClientAborted),
                 h.as_ref().map(|h| h.facts.status),
-                elapsed,
+                elapsed(),
                 h.map(|h| h.upstream),
             ),
         };

@@ -18,7 +18,9 @@ use crate::policy::EndpointKind;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What every token-endpoint exchange shares; outlives generations.
+/// What every token-endpoint exchange shares; outlives generations. Clones share the replay
+/// memory, so every worker sees every accepted `jti`.
+#[derive(Clone)]
 pub struct TokenEndpoint {
     pub inspector: Arc<Inspector>,
     pub accepted: Arc<Accepted>,

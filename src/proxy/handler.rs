@@ -31,13 +31,15 @@ pub async fn handle<M: Mode>(
     // Phase 1. Dropped with the handler if the client leaves before the head arrives.
     let mut watch = Guard::new(shared.mode.request_head(&generation, facts, started));
 
-    let client_upgrade = headers::is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
+    let upgrade = headers::is_upgrade(req.headers());
+    let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
     headers::prepare(
         &mut req,
         &generation.upstream.uri,
         watch.get().request(),
         &conn,
         shared.protocol.version(),
+        upgrade,
     );
     let (parts, body) = req.into_parts();
     // Phase 2.

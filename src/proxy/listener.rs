@@ -14,6 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[derive(Clone, Copy)]
 pub struct ServeOptions {
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
@@ -33,8 +34,7 @@ pub async fn serve<A: Accept, M: Mode>(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
-        .max_buf_size(options.max_header_bytes.max(8192))
-        .preserve_header_case(true);
+        .max_buf_size(options.max_header_bytes.max(8192));
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);

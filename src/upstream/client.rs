@@ -175,7 +175,6 @@ where
         .pool_idle_timeout(settings.idle_timeout)
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
-        .http1_preserve_header_case(true)
         .http2_only(protocol == Protocol::H2c)
         .build(connector(settings, resolver, protocol)?))
 }

@@ -4,6 +4,7 @@
 use super::report::{TokenReport, Verdict};
 use crate::cause::Cause;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 /// The longest any verdict is reused, so a rotated key or changed key material is noticed.
@@ -24,21 +25,42 @@ struct Entry {
     epoch: u64,
 }
 
+/// The key is already a SHA-256: eight of its bytes are as good a hash as any, and running
+/// SipHash over all 32 on every request is wasted work. The last eight, because the first byte
+/// picks the shard and would leave the low bits (the bucket index) alike within one.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let tail = &bytes[bytes.len().saturating_sub(8)..];
+        word[..tail.len()].copy_from_slice(tail);
+        self.0 ^= u64::from_le_bytes(word);
+    }
+}
+
+type Shard = HashMap<CacheKey, Entry, BuildHasherDefault<Prehashed>>;
+
 /// Sharded so concurrent requests rarely meet on one lock; each lock is held for a lookup.
 pub struct TokenCache {
-    shards: Vec<Mutex<HashMap<CacheKey, Entry>>>,
+    shards: Vec<Mutex<Shard>>,
     per_shard: usize,
 }
 
 impl TokenCache {
     pub fn new(entries: usize) -> Self {
         TokenCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: entries.div_ceil(SHARDS),
         }
     }
 
-    fn shard(&self, key: &CacheKey) -> std::sync::MutexGuard<'_, HashMap<CacheKey, Entry>> {
+    fn shard(&self, key: &CacheKey) -> std::sync::MutexGuard<'_, Shard> {
         let m = &self.shards[key[0] as usize % SHARDS];
         // A panic while holding the lock cannot leave a map half-written; keep using it.
         m.lock().unwrap_or_else(|e| e.into_inner())

@@ -92,7 +92,7 @@ impl Watch for Exchange {
             }
             self.request.credentials = self.request.credentials.with_body_token(token);
         }
-        let ended = self.response.end(ending, self.started.elapsed());
+        let ended = self.response.end(ending, self.started);
         let pending = Finished {
             generation: self.generation,
             request: self.request,
@@ -164,10 +164,15 @@ impl Finished {
 
     fn history(&self, token: Option<&TokenReport>) -> History {
         let m = &self.generation.memory;
+        // Only the rules for an upstream's 4xx read these (classify::authn); a success skips
+        // the shared reads and the key-set lookup.
+        let rejected = matches!(&self.outcome, Outcome::Response(r) if r.status.is_client_error());
         History {
             route_cors_on_success: m.route_cors_on_success(self.request.route),
-            upstream_accepted_a_token: m.upstream_accepted_a_token(),
-            kid_first_seen_secs_ago: token.and_then(|t| self.generation.trust.kid_age_secs(t)),
+            upstream_accepted_a_token: rejected && m.upstream_accepted_a_token(),
+            kid_first_seen_secs_ago: token
+                .filter(|_| rejected)
+                .and_then(|t| self.generation.trust.kid_age_secs(t)),
             preflights_unfollowed: self
                 .preflight_key()
                 .map_or(0, |k| m.preflights.unfollowed(k)),

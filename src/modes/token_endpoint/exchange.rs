@@ -101,7 +101,7 @@ impl Watch for Exchange {
             None => TokenForm::default(),
         };
         let client = token_request::client_auth(self.basic.as_ref(), &form);
-        let ended = self.response.end(ending, self.started.elapsed());
+        let ended = self.response.end(ending, self.started);
         let finished = Finished {
             generation: self.generation,
             accepted: self.accepted,
