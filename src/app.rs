@@ -84,8 +84,12 @@ pub async fn run_with(
     let shared = Arc::new(Shared {
         client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
         generations: generations.clone(),
-        mode: ResourceServer { inspector },
+        mode: ResourceServer {
+            inspector,
+            error_body_bytes: fixed.error_body_bytes,
+        },
         protocol,
+        cut: Default::default(),
     });
     let prober = match fixed.health.clone() {
         Some(h) => Some(Prober::new(
@@ -117,6 +121,8 @@ pub async fn run_with(
     let options = proxy::ServeOptions {
         header_read_timeout: fixed.header_read_timeout,
         max_header_bytes: fixed.max_header_bytes,
+        max_headers: fixed.max_headers,
+        max_connections: fixed.max_connections,
         drain_timeout: fixed.drain_timeout,
     };
     let admin_flag = admin.clone();

@@ -3,5 +3,6 @@
 
 pub mod clock;
 pub mod error;
+pub mod fault;
 pub mod hex;
 pub mod tls;

@@ -5,10 +5,12 @@
 
 mod authn;
 mod authz;
+mod client;
 mod cors;
 mod findings;
 mod upstream;
 
+pub use client::request_rejected;
 pub use upstream::{HealthResult, health};
 
 use crate::cause::{Cause, Confidence, Detail, Finding};

@@ -7,6 +7,7 @@ mod answer;
 mod body;
 mod handler;
 mod headers;
+mod limits;
 mod listener;
 pub mod phase;
 mod tap;
@@ -20,6 +21,7 @@ use crate::generation::Generations;
 use crate::upstream::{Protocol, UpstreamClient};
 use phase::{Mode, Watch};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// The request body as the upstream client sends it: the client's bytes, untouched, with the
 /// mode's observer (if any) watching them pass.
@@ -32,4 +34,7 @@ pub struct Shared<M: Mode> {
     pub mode: M,
     pub client: UpstreamClient<RequestBody<M>>,
     pub protocol: Protocol,
+    /// Set when the drain deadline passed: exchanges dropped from then on were cut by the
+    /// shutdown (counted once as a drain cut), not abandoned by their clients.
+    pub cut: Arc<AtomicBool>,
 }

@@ -45,6 +45,12 @@ pub struct Downstream {
     /// Largest request head accepted; larger ones get 431.
     #[serde(default = "defaults::max_header_bytes")]
     pub max_header_bytes: usize,
+    /// Most header fields in a request head; more get 431.
+    #[serde(default = "defaults::max_headers")]
+    pub max_headers: usize,
+    /// Open client connections at most; one more is closed at once and counted.
+    #[serde(default = "defaults::max_connections")]
+    pub max_connections: usize,
     /// Adds `authlens-cause` to failed responses. Off by default: authlens is passive.
     #[serde(default)]
     pub diagnostic_header: bool,
@@ -55,6 +61,8 @@ impl Default for Downstream {
         Downstream {
             header_read_timeout: defaults::header_read_timeout(),
             max_header_bytes: defaults::max_header_bytes(),
+            max_headers: defaults::max_headers(),
+            max_connections: defaults::max_connections(),
             diagnostic_header: false,
         }
     }
@@ -73,6 +81,17 @@ pub struct Upstream {
     pub idle_timeout: Duration,
     /// Extra CA certificates (PEM) trusted for an https upstream.
     pub ca_file: Option<Located<PathBuf>>,
+    /// Largest response head accepted from the upstream; beyond it the client gets 502
+    /// `upstream_response_invalid/head_too_large`.
+    #[serde(default = "defaults::upstream_max_header_bytes")]
+    pub max_header_bytes: usize,
+    /// Most header fields in a response head from the upstream.
+    #[serde(default = "defaults::upstream_max_headers")]
+    pub max_headers: usize,
+    /// Bytes of an error response body read for the middleware's words (the rest streams on
+    /// unread).
+    #[serde(default = "defaults::error_body_bytes")]
+    pub error_body_bytes: usize,
     #[serde(default)]
     pub health: Health,
 }
@@ -257,6 +276,9 @@ impl Upstream {
             response_timeout: defaults::response_timeout(),
             idle_timeout: defaults::idle_timeout(),
             ca_file: None,
+            max_header_bytes: defaults::upstream_max_header_bytes(),
+            max_headers: defaults::upstream_max_headers(),
+            error_body_bytes: defaults::error_body_bytes(),
             health: Health::default(),
         }
     }
@@ -287,6 +309,26 @@ mod defaults {
     pub fn max_header_bytes() -> usize {
         64 * 1024
     }
+    /// hyper's own default is 100 (kept on the stack); clients behind several proxies with
+    /// tracing and cookies pass it. Above 100 hyper's parser allocates its field table.
+    pub fn max_headers() -> usize {
+        200
+    }
+    pub fn max_connections() -> usize {
+        10_000
+    }
+    /// nginx refuses upstream heads over its proxy buffer (4-8 KiB by default); real APIs with
+    /// large `WWW-Authenticate` or cookie sets get far more room here.
+    pub fn upstream_max_header_bytes() -> usize {
+        1024 * 1024
+    }
+    pub fn upstream_max_headers() -> usize {
+        1000
+    }
+    pub fn error_body_bytes() -> usize {
+        4096
+    }
+
     pub fn connect_timeout() -> Duration {
         Duration::from_secs(2)
     }

@@ -5,18 +5,24 @@
 use super::Shared;
 use super::accept::Accept;
 use super::handler::handle;
+use super::limits::{Counted, Open, Refusals, rejection};
 use super::phase::Mode;
+use crate::telemetry::events::{ConnectionsRefused, DrainCut, RequestRejected};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 pub struct ServeOptions {
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
+    pub max_headers: usize,
+    pub max_connections: usize,
     pub drain_timeout: Duration,
 }
 
@@ -28,12 +34,17 @@ pub async fn serve<A: Accept, M: Mode>(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> bool {
+    // hyper's floor for its read buffer is 8 KiB.
+    let max_head = options.max_header_bytes.max(8192);
+    let limit = Arc::new(Semaphore::new(options.max_connections));
+    let mut refusals = Refusals::default();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
-        .max_buf_size(options.max_header_bytes.max(8192))
+        .max_buf_size(max_head)
+        .max_headers(options.max_headers)
         .preserve_header_case(true);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
@@ -50,13 +61,40 @@ pub async fn serve<A: Accept, M: Mode>(
                         continue;
                     }
                 };
+                let generation = shared.generations.current();
+                let metrics = generation.metrics.global();
+                let Ok(permit) = limit.clone().try_acquire_owned() else {
+                    // Closed at once: a connection over the limit costs no buffers.
+                    drop(stream);
+                    ConnectionsRefused::count(metrics);
+                    if let Some(refused) = refusals.refused() {
+                        ConnectionsRefused { limit: options.max_connections, refused }.log();
+                    }
+                    continue;
+                };
+                let open = Open::new(permit, &metrics.protection.connections_open);
+                let (stream, head) = Counted::new(stream);
+                let peer = conn.peer;
                 let shared = shared.clone();
-                let service = service_fn(move |req| handle(shared.clone(), conn, req));
+                let for_service = shared.clone();
+                let service = service_fn(move |req| handle(for_service.clone(), conn, req));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn.into_owned());
+                let silent_limit = options.header_read_timeout;
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "client connection ended with an error");
+                    let _open = open;
+                    let ended = tokio::select! {
+                        ended = conn => ended,
+                        () = head.silent_for(silent_limit) => {
+                            tracing::debug!("closed a client connection that sent nothing");
+                            return;
+                        }
+                    };
+                    let Err(e) = ended else { return };
+                    match rejection(&*e, &head, max_head) {
+                        Some(detail) => RequestRejected { detail, client: peer }
+                            .emit(shared.generations.current().metrics.global()),
+                        None => tracing::debug!(error = %e, "client connection ended with an error"),
                     }
                 });
             }
@@ -66,6 +104,13 @@ pub async fn serve<A: Accept, M: Mode>(
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => true,
-        () = tokio::time::sleep(options.drain_timeout) => false,
+        () = tokio::time::sleep(options.drain_timeout) => {
+            // What is still open is cut when the runtime stops: said here once, not as
+            // each exchange's client going away.
+            shared.cut.store(true, Ordering::Relaxed);
+            let connections = options.max_connections - limit.available_permits();
+            DrainCut { connections }.emit(shared.generations.current().metrics.global());
+            false
+        }
     }
 }

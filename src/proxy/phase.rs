@@ -7,7 +7,8 @@
 //! 3. upstream result — a response head, or a transport error (then straight to 6);
 //! 4. response head — `Watch::response_head`;
 //! 5. response body chunks — `Watch::response_chunk`, when the head asked for them;
-//! 6. end — `Watch::end`, exactly once, also when the client goes away.
+//! 6. end — `Watch::end`, exactly once, also when the client goes away (never after the
+//!    drain deadline has cut the exchange).
 
 use super::tap::Observer;
 use crate::facts::{RequestFacts, TransportError};
@@ -51,7 +52,8 @@ pub trait Watch: Send + Unpin + 'static {
     /// Phase 5, for heads that asked for it.
     fn response_chunk(&mut self, data: &Bytes);
 
-    /// Phase 6.
+    /// Phase 6. Not called for an exchange the drain deadline cut at shutdown (counted once,
+    /// for all of them, as a drain cut).
     fn end(self, ending: Ending);
 }
 

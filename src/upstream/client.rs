@@ -158,5 +158,8 @@ where
         .pool_idle_timeout(settings.idle_timeout)
         .pool_timer(TokioTimer::new())
         .http1_preserve_header_case(true)
+        // hyper's floor for its read buffer is 8 KiB.
+        .http1_max_buf_size(settings.max_header_bytes.max(8192))
+        .http1_max_headers(settings.max_headers)
         .build(connector(settings, resolver, protocol)?))
 }

@@ -8,14 +8,13 @@ use crate::facts::{History, Outcome, RequestFacts, ResponseFacts, TransportError
 use crate::generation::{Generation, PreflightKey};
 use crate::inspect::{Inspection, Inspector};
 use crate::proxy::phase::{Ending, Watch};
+use crate::telemetry::contain::contained;
 use crate::telemetry::events;
+use crate::telemetry::metrics::Stage;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-
-/// Enough for any middleware's JSON error; larger bodies are not error messages.
-pub const CAPTURE_LIMIT: usize = 4096;
 
 /// Set once the upstream's response head is in.
 struct Head {
@@ -35,6 +34,10 @@ pub struct Exchange {
     capture: Option<BytesMut>,
     /// Filled by the request body once it has streamed past, for a form-encoded body.
     body_token: Option<BodyToken>,
+    /// `upstream.error_body_bytes`: enough for any middleware's JSON error.
+    capture_limit: usize,
+    /// Reading the response head panicked (counted as an internal error): no verdict.
+    broken: bool,
 }
 
 impl Exchange {
@@ -44,6 +47,7 @@ impl Exchange {
         request: RequestFacts,
         inspection: Option<Inspection>,
         started: Instant,
+        capture_limit: usize,
     ) -> Self {
         Exchange {
             generation,
@@ -54,6 +58,8 @@ impl Exchange {
             head: None,
             capture: None,
             body_token: None,
+            capture_limit,
+            broken: false,
         }
     }
 }
@@ -77,7 +83,16 @@ impl Watch for Exchange {
         headers: &HeaderMap,
         upstream: Duration,
     ) -> bool {
-        let facts = ResponseFacts::from_head(status, headers, self.request.origin.is_some());
+        let origin = self.request.origin.is_some();
+        let read = || {
+            crate::base::fault::trip("response_head");
+            ResponseFacts::from_head(status, headers, origin)
+        };
+        let Some(facts) = contained(self.generation.metrics.global(), Stage::ResponseHead, read)
+        else {
+            self.broken = true;
+            return false;
+        };
         self.head = Some(Head {
             facts,
             at_head: self.started.elapsed(),
@@ -85,7 +100,7 @@ impl Watch for Exchange {
         });
         // Error bodies are where middlewares put their words; successes are never kept.
         let error = status.is_client_error() || status.is_server_error();
-        let small = http_body_size(headers).is_none_or(|n| n <= CAPTURE_LIMIT as u64);
+        let small = http_body_size(headers).is_none_or(|n| n <= self.capture_limit as u64);
         if error && small {
             self.capture = Some(BytesMut::new());
         }
@@ -94,7 +109,7 @@ impl Watch for Exchange {
 
     fn response_chunk(&mut self, data: &Bytes) {
         if let Some(buf) = &mut self.capture {
-            if buf.len() + data.len() <= CAPTURE_LIMIT {
+            if buf.len() + data.len() <= self.capture_limit {
                 buf.extend_from_slice(data);
             } else {
                 self.capture = None;
@@ -103,6 +118,9 @@ impl Watch for Exchange {
     }
 
     fn end(mut self, ending: Ending) {
+        if self.broken {
+            return;
+        }
         // A token in the form body is known only now; inspect it if it is the only one.
         if let Some(token) = self.body_token.take().and_then(|c| c.get().cloned()) {
             if self.request.credentials.token().is_none() {
@@ -191,9 +209,16 @@ struct Finished {
 }
 
 impl Finished {
+    /// Classifies and emits; a panic in either is contained (the response has gone already).
     fn emit(self, token: Option<&TokenReport>) {
+        let metrics = self.generation.metrics.global();
+        contained(metrics, Stage::Classify, || self.classify_and_emit(token));
+    }
+
+    fn classify_and_emit(&self, token: Option<&TokenReport>) {
         let g = &self.generation;
         let now = SystemTime::now();
+        crate::base::fault::trip("classify");
         let classification = classify::classify(&classify::Exchange {
             request: &self.request,
             token,
