@@ -6,58 +6,11 @@
 mod hostile;
 mod support;
 
-use hostile::{addr, exchange, rss, status};
+use hostile::{Answer, addr, exchange, raw_server, rss, status};
 use std::time::Duration;
 use support::Authlens;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-/// A raw upstream on loopback: reads each request head, then writes `answer(path)` and
-/// closes; `Endless` answers keep writing chunks until the peer goes away.
-enum Answer {
-    Bytes(Vec<u8>),
-    /// A head prefix, then `chunk` forever.
-    Endless {
-        head: Vec<u8>,
-        chunk: Vec<u8>,
-    },
-}
-
-async fn raw_upstream(answer: fn(&str) -> Answer) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut s, _)) = listener.accept().await else {
-                return;
-            };
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head);
-                let path = text.split(' ').nth(1).unwrap_or("/").to_string();
-                match answer(&path) {
-                    Answer::Bytes(b) => {
-                        let _ = s.write_all(&b).await;
-                    }
-                    Answer::Endless { head, chunk } => {
-                        if s.write_all(&head).await.is_err() {
-                            return;
-                        }
-                        while s.write_all(&chunk).await.is_ok() {}
-                    }
-                }
-            });
-        }
-    });
-    url
-}
+use tokio::net::TcpStream;
 
 fn answer(path: &str) -> Answer {
     let head = |status: &str, headers: &str| {
@@ -119,7 +72,7 @@ fn invalid(detail: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_answers_pass_and_impossible_heads_are_upstream_response_invalid() {
-    let upstream = raw_upstream(answer).await;
+    let upstream = raw_server(answer).await;
     let authlens = Authlens::start(&upstream, "");
     let proxy = addr(&authlens.proxy);
 
@@ -167,7 +120,7 @@ async fn real_answers_pass_and_impossible_heads_are_upstream_response_invalid() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_body_streams_in_bounded_memory_and_ends_when_the_client_leaves() {
-    let upstream = raw_upstream(answer).await;
+    let upstream = raw_server(answer).await;
     let authlens = Authlens::start(&upstream, "");
     let proxy = addr(&authlens.proxy);
     assert_eq!(status(&exchange(&proxy, &get("/fine")).await), 200);

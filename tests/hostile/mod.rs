@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
 /// `host:port` of a `http://host:port` URL.
 pub fn addr(url: &str) -> String {
@@ -69,4 +69,71 @@ pub fn rejected(detail: &str) -> String {
     format!(
         "authlens_failures_total{{category=\"client\",cause=\"request_rejected\",detail=\"{detail}\",route=\"unmatched\"}}"
     )
+}
+
+/// A raw HTTP/1.1 server on loopback: reads each request head, then writes `answer(path)` and
+/// closes; `Endless` answers keep writing chunks until the peer goes away.
+pub enum Answer {
+    Bytes(Vec<u8>),
+    /// A head prefix, then `chunk` forever.
+    Endless {
+        head: Vec<u8>,
+        chunk: Vec<u8>,
+    },
+    /// A head prefix, then one byte a second.
+    Drip {
+        head: Vec<u8>,
+    },
+}
+
+pub async fn raw_server(answer: fn(&str) -> Answer) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head);
+                let path = text.split(' ').nth(1).unwrap_or("/").to_string();
+                match answer(&path) {
+                    Answer::Bytes(b) => {
+                        let _ = s.write_all(&b).await;
+                    }
+                    Answer::Endless { head, chunk } => {
+                        if s.write_all(&head).await.is_err() {
+                            return;
+                        }
+                        while s.write_all(&chunk).await.is_ok() {}
+                    }
+                    Answer::Drip { head } => {
+                        if s.write_all(&head).await.is_err() {
+                            return;
+                        }
+                        while s.write_all(b" ").await.is_ok() {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                    Answer::Drip { head } => {
+                        if s.write_all(&head).await.is_err() {
+                            return;
+                        }
+                        while s.write_all(b" ").await.is_ok() {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    url
 }

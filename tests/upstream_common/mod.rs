@@ -13,9 +13,20 @@ pub fn config(upstream: &str) -> String {
     format!("listen: 127.0.0.1:0\nadmin_listen: 127.0.0.1:0\nupstream:\n{upstream}")
 }
 
+/// The contract category of the causes these tests see: `client_aborted` is the caller's side
+/// of the wire (CONTRACT §2), everything else the upstream's.
+pub fn category(cause: &str) -> &'static str {
+    if cause == "client_aborted" {
+        "client"
+    } else {
+        "upstream"
+    }
+}
+
 pub fn failure_series(cause: &str, detail: &str) -> String {
+    let category = category(cause);
     format!(
-        "authlens_failures_total{{category=\"upstream\",cause=\"{cause}\",detail=\"{detail}\",route=\"unmatched\"}}"
+        "authlens_failures_total{{category=\"{category}\",cause=\"{cause}\",detail=\"{detail}\",route=\"unmatched\"}}"
     )
 }
 
@@ -33,7 +44,7 @@ pub async fn expect_failure(
         .await;
     let line = authlens
         .wait_log(|v| v["message"] == message && v["cause"] == cause && v["detail"] == detail);
-    assert_eq!(line["category"], "upstream");
+    assert_eq!(line["category"], category(cause));
     let logged = line["hint"].as_str().expect("a hint");
     assert!(logged.contains(hint), "hint {logged:?} lacks {hint:?}");
     line
