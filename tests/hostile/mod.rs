@@ -123,14 +123,6 @@ pub async fn raw_server(answer: fn(&str) -> Answer) -> String {
                             tokio::time::sleep(Duration::from_secs(1)).await;
                         }
                     }
-                    Answer::Drip { head } => {
-                        if s.write_all(&head).await.is_err() {
-                            return;
-                        }
-                        while s.write_all(b" ").await.is_ok() {
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
-                    }
                 }
             });
         }
