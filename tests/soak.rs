@@ -88,7 +88,7 @@ async fn mixed_traffic_keeps_memory_and_descriptors_flat_and_loses_nothing() {
             while Instant::now() < deadline {
                 tick.tick().await;
                 n += 1;
-                if n % 5 == 0 {
+                if n.is_multiple_of(5) {
                     let bad = b"GET /ok HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n";
                     assert_eq!(status(&exchange(&proxy, bad).await), 400);
                     rejected.fetch_add(1, Ordering::Relaxed);

@@ -39,9 +39,15 @@ impl HeadBytes {
         }
     }
 
-    fn wrote(&self) {
-        let was = self.pending.swap(0, Ordering::Relaxed);
-        self.before_last_write.store(was, Ordering::Relaxed);
+    /// Passes a write's result through; bytes written end the head that was being read.
+    fn after_write(&self, polled: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if let Poll::Ready(Ok(n)) = polled
+            && n > 0
+        {
+            let was = self.pending.swap(0, Ordering::Relaxed);
+            self.before_last_write.store(was, Ordering::Relaxed);
+        }
+        polled
     }
 }
 
@@ -86,12 +92,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Counted<IO> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled
-            && n > 0
-        {
-            self.bytes.wrote();
-        }
-        polled
+        self.bytes.after_write(polled)
     }
 
     fn poll_write_vectored(
@@ -100,12 +101,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Counted<IO> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = polled
-            && n > 0
-        {
-            self.bytes.wrote();
-        }
-        polled
+        self.bytes.after_write(polled)
     }
 
     fn is_write_vectored(&self) -> bool {
