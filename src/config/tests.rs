@@ -103,3 +103,40 @@ fn a_zero_health_interval_is_refused() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].key, "upstream.health.interval");
 }
+
+#[test]
+fn limits_have_defaults_and_refuse_zero() {
+    let s = load_str(
+        "upstream:\n  url: http://127.0.0.1:3000\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            s.fixed.max_connections,
+            s.fixed.max_headers,
+            s.fixed.max_header_bytes
+        ),
+        (10_000, 200, 64 * 1024)
+    );
+    assert_eq!(
+        (
+            s.fixed.connector.max_headers,
+            s.fixed.connector.max_header_bytes
+        ),
+        (1000, 1024 * 1024)
+    );
+    assert_eq!(s.fixed.error_body_bytes, 4096);
+    let p = problems(
+        "downstream:\n  max_connections: 0\n  max_headers: 0\nupstream:\n  url: http://127.0.0.1:3000\n  max_header_bytes: 0\n",
+    );
+    let keys: Vec<_> = p.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "downstream.max_connections",
+            "downstream.max_headers",
+            "upstream.max_header_bytes"
+        ]
+    );
+}

@@ -212,6 +212,8 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
         });
     }
 
+    limits(&mut p, c);
+
     if !p.0.is_empty() {
         return Err(p.0);
     }
@@ -260,6 +262,30 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
         access_log: c.log.access_log,
     };
     Ok(Settings { fixed, live })
+}
+
+/// A limit of zero would turn everything away.
+fn limits(p: &mut Collector, c: &Config) {
+    let d = &c.downstream;
+    let mut limits = vec![
+        ("downstream.max_connections", d.max_connections),
+        ("downstream.max_headers", d.max_headers),
+        ("downstream.max_header_bytes", d.max_header_bytes),
+    ];
+    if let Some(up) = &c.upstream {
+        limits.push(("upstream.max_headers", up.max_headers));
+        limits.push(("upstream.max_header_bytes", up.max_header_bytes));
+    }
+    for (key, value) in limits {
+        if value == 0 {
+            p.0.push(Problem {
+                key: key.into(),
+                line: 0,
+                column: 0,
+                message: "must be more than 0".into(),
+            });
+        }
+    }
 }
 
 const KNOWN_CLAIMS: &[&str] = &[
