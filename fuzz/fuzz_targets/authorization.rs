@@ -9,5 +9,6 @@ fuzz_target!(|data: &[u8]| {
         let _ = authlens::evidence::token::extract(&headers, &http::Uri::from_static("/"));
         headers.append(http::header::AUTHORIZATION, v);
     }
-    let _ = authlens::evidence::token::extract(&headers, &http::Uri::from_static("/?access_token=x"));
+    let _ =
+        authlens::evidence::token::extract(&headers, &http::Uri::from_static("/?access_token=x"));
 });

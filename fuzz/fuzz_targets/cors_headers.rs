@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
             headers.append(http::HeaderName::from_static(NAMES[i % NAMES.len()]), v);
         }
     }
-    let facts = authlens::facts::ResponseFacts::from_head(http::StatusCode::UNAUTHORIZED, &headers, true);
+    let facts =
+        authlens::facts::ResponseFacts::from_head(http::StatusCode::UNAUTHORIZED, &headers, true);
     let _ = facts.answer();
 });

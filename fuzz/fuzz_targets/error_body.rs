@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
         Some(1) => Some(http::HeaderValue::from_static("application/problem+json")),
         _ => None,
     };
-    let w = words(&Answer { www_authenticate: &[], content_type: ct.as_ref(), body: Some(body) });
+    let w = words(&Answer {
+        www_authenticate: &[],
+        content_type: ct.as_ref(),
+        body: Some(body),
+    });
     for f in [&w.error, &w.error_description] {
         assert!(f.as_ref().is_none_or(|f| f.len() <= MAX_WORDS * 4));
     }
