@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -124,6 +125,7 @@ async fn serve(
     let protocol = Protocol::from(fixed.connector.protocol);
     // One upstream pool per worker: a pooled connection is driven by the thread that opened it.
     let token_endpoint = TokenEndpoint::new(inspector.clone());
+    let connections = Arc::new(Semaphore::new(fixed.max_connections));
     let shared = (0..workers::count(fixed.workers))
         .map(|_| {
             Ok(Shared {
@@ -133,9 +135,12 @@ async fn serve(
                     token_endpoint: token_endpoint.clone(),
                     resource_server: ResourceServer {
                         inspector: inspector.clone(),
+                        error_body_bytes: fixed.error_body_bytes,
                     },
                 },
                 protocol,
+                cut: Default::default(),
+                connections: connections.clone(),
             })
         })
         .collect::<Result<Vec<_>, CaError>>()?;
@@ -157,6 +162,8 @@ async fn serve(
     let options = proxy::ServeOptions {
         header_read_timeout: fixed.header_read_timeout,
         max_header_bytes: fixed.max_header_bytes,
+        max_headers: fixed.max_headers,
+        max_connections: fixed.max_connections,
         drain_timeout: fixed.drain_timeout,
     };
     let listener = listener.into_std().map_err(StartError::Workers)?;

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod fault;
 pub mod hex;
 pub mod server_tls;
 pub mod tls;

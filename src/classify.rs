@@ -5,11 +5,13 @@
 
 mod authn;
 mod authz;
+mod client;
 mod cors;
 mod findings;
 pub mod token_endpoint;
 mod upstream;
 
+pub use client::request_rejected;
 pub use upstream::{HealthResult, health};
 
 use crate::cause::{Category, Cause, Confidence, Detail, Finding};

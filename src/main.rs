@@ -7,6 +7,12 @@ use authlens::config::{self, ConfigError, Overrides};
 use clap::Parser;
 use std::process::ExitCode;
 
+/// jemalloc with a background purge thread gives memory back to the OS about a second after a
+/// surge (glibc's malloc kept most of the buffers of thousands of closed keep-alive
+/// connections; mimalloc kept them too, freed from other threads).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

@@ -8,6 +8,7 @@ mod body;
 mod certs;
 mod handler;
 pub mod headers;
+mod limits;
 mod listener;
 pub mod phase;
 mod tap;
@@ -24,6 +25,8 @@ use crate::generation::Generations;
 use crate::upstream::{Protocol, UpstreamClient};
 use phase::{Mode, Watch};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use tokio::sync::Semaphore;
 
 /// The request body as the upstream client sends it: the client's bytes, untouched, with the
 /// mode's observer (if any) watching them pass.
@@ -36,4 +39,9 @@ pub struct Shared<M: Mode> {
     pub mode: M,
     pub client: UpstreamClient<RequestBody<M>>,
     pub protocol: Protocol,
+    /// Set when the drain deadline passed: exchanges dropped from then on were cut by the
+    /// shutdown (counted once as a drain cut), not abandoned by their clients.
+    pub cut: Arc<AtomicBool>,
+    /// `downstream.max_connections`, one budget for every worker that shares it.
+    pub connections: Arc<Semaphore>,
 }

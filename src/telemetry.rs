@@ -1,5 +1,6 @@
 //! Telemetry: the metrics registry, the events that log and count together, and log set-up.
 
+pub mod contain;
 pub mod events;
 pub mod logging;
 pub mod metrics;

@@ -190,7 +190,7 @@ async fn a_response_without_body_is_complete() {
             1.0,
         )
         .await;
-    assert_eq!(authlens.metric("authlens_failures_total{category=\"upstream\",cause=\"client_aborted\",detail=\"\",route=\"unmatched\"}").await, 0.0);
+    assert_eq!(authlens.metric("authlens_failures_total{category=\"client\",cause=\"client_aborted\",detail=\"\",route=\"unmatched\"}").await, 0.0);
     let _ = full("");
 }
 

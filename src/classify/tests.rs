@@ -58,6 +58,16 @@ fn transport_errors_map_to_upstream_causes() {
         ),
         (TransportError::Dns, Cause::UpstreamDnsFailure, Detail::None),
         (
+            TransportError::ResponseInvalid { too_large: true },
+            Cause::UpstreamResponseInvalid,
+            Detail::HeadTooLarge,
+        ),
+        (
+            TransportError::ResponseInvalid { too_large: false },
+            Cause::UpstreamResponseInvalid,
+            Detail::Malformed,
+        ),
+        (
             TransportError::ClientAborted,
             Cause::ClientAborted,
             Detail::None,

@@ -97,6 +97,20 @@ pub(super) fn transport_failure(err: TransportError) -> Failure {
                  settings"
             },
         ),
+        TransportError::ResponseInvalid { too_large: true } => Failure::new(
+            Cause::UpstreamResponseInvalid,
+            Detail::HeadTooLarge,
+            proof,
+            "the upstream's response head passed upstream.max_header_bytes or upstream.max_headers: \
+             raise them if the API really sends that much, else look for a header it repeats",
+        ),
+        TransportError::ResponseInvalid { too_large: false } => Failure::new(
+            Cause::UpstreamResponseInvalid,
+            Detail::Malformed,
+            proof,
+            "the upstream's answer is not a valid HTTP/1.1 response head (bad status line or header \
+             bytes): check what the API writes before its response",
+        ),
         TransportError::ClientAborted => Failure::new(
             Cause::ClientAborted,
             Detail::None,

@@ -47,8 +47,14 @@ pub struct Downstream {
     #[serde(default = "defaults::header_read_timeout")]
     pub header_read_timeout: Duration,
     /// Largest request head accepted; larger ones get 431.
-    #[serde(default = "defaults::max_header_bytes")]
+    #[serde(default = "defaults::max_header_bytes", deserialize_with = "positive")]
     pub max_header_bytes: usize,
+    /// Most header fields in a request head; more get 431.
+    #[serde(default = "defaults::max_headers", deserialize_with = "positive")]
+    pub max_headers: usize,
+    /// Open client connections at most; one more is closed at once and counted.
+    #[serde(default = "defaults::max_connections", deserialize_with = "positive")]
+    pub max_connections: usize,
     /// Adds `authlens-cause` to failed responses. Off by default: authlens is passive.
     #[serde(default)]
     pub diagnostic_header: bool,
@@ -78,6 +84,8 @@ impl Default for Downstream {
         Downstream {
             header_read_timeout: defaults::header_read_timeout(),
             max_header_bytes: defaults::max_header_bytes(),
+            max_headers: defaults::max_headers(),
+            max_connections: defaults::max_connections(),
             diagnostic_header: false,
             tls: None,
         }
@@ -100,6 +108,23 @@ pub struct Upstream {
     /// What the upstream connection speaks.
     #[serde(default)]
     pub protocol: UpstreamProtocol,
+    /// Largest response head accepted from the upstream; beyond it the client gets 502
+    /// `upstream_response_invalid/head_too_large`.
+    #[serde(
+        default = "defaults::upstream_max_header_bytes",
+        deserialize_with = "positive"
+    )]
+    pub max_header_bytes: usize,
+    /// Most header fields in a response head from the upstream.
+    #[serde(
+        default = "defaults::upstream_max_headers",
+        deserialize_with = "positive"
+    )]
+    pub max_headers: usize,
+    /// Bytes of an error response body read for the middleware's words (the rest streams on
+    /// unread).
+    #[serde(default = "defaults::error_body_bytes", deserialize_with = "positive")]
+    pub error_body_bytes: usize,
     #[serde(default)]
     pub health: Health,
 }
@@ -328,8 +353,19 @@ impl Upstream {
             idle_timeout: defaults::idle_timeout(),
             ca_file: None,
             protocol: UpstreamProtocol::default(),
+            max_header_bytes: defaults::upstream_max_header_bytes(),
+            max_headers: defaults::upstream_max_headers(),
+            error_body_bytes: defaults::error_body_bytes(),
             health: Health::default(),
         }
+    }
+}
+
+/// A limit of zero would turn everything away; refused where it is written.
+fn positive<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    match <usize as serde::Deserialize>::deserialize(d)? {
+        0 => Err(serde::de::Error::custom("must be more than 0")),
+        n => Ok(n),
     }
 }
 
@@ -358,6 +394,26 @@ mod defaults {
     pub fn max_header_bytes() -> usize {
         64 * 1024
     }
+    /// hyper's own default is 100 (kept on the stack); clients behind several proxies with
+    /// tracing and cookies pass it. Above 100 hyper's parser allocates its field table.
+    pub fn max_headers() -> usize {
+        200
+    }
+    pub fn max_connections() -> usize {
+        10_000
+    }
+    /// nginx refuses upstream heads over its proxy buffer (4-8 KiB by default); real APIs with
+    /// large `WWW-Authenticate` or cookie sets get far more room here.
+    pub fn upstream_max_header_bytes() -> usize {
+        1024 * 1024
+    }
+    pub fn upstream_max_headers() -> usize {
+        1000
+    }
+    pub fn error_body_bytes() -> usize {
+        4096
+    }
+
     pub fn connect_timeout() -> Duration {
         Duration::from_secs(2)
     }

@@ -182,3 +182,84 @@ token_endpoints:
         .unwrap();
     assert_eq!((at.line, at.column), (8, 11));
 }
+
+#[test]
+fn limits_have_defaults_and_refuse_zero() {
+    let s = load_str(
+        "upstream:\n  url: http://127.0.0.1:3000\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            s.fixed.max_connections,
+            s.fixed.max_headers,
+            s.fixed.max_header_bytes
+        ),
+        (10_000, 200, 64 * 1024)
+    );
+    assert_eq!(
+        (
+            s.fixed.connector.max_headers,
+            s.fixed.connector.max_header_bytes
+        ),
+        (1000, 1024 * 1024)
+    );
+    assert_eq!(s.fixed.error_body_bytes, 4096);
+    // Refused where it is written, with its line and column.
+    for (yaml, key, line, column) in [
+        (
+            "downstream:\n  max_connections: 0\n",
+            "downstream.max_connections",
+            2,
+            20,
+        ),
+        (
+            "downstream:\n  max_headers: 0\n",
+            "downstream.max_headers",
+            2,
+            16,
+        ),
+        (
+            "upstream:\n  max_header_bytes: 0\n",
+            "upstream.max_header_bytes",
+            2,
+            21,
+        ),
+    ] {
+        let yaml = format!(
+            "{yaml}{}",
+            if yaml.starts_with("upstream") {
+                "  url: http://127.0.0.1:3000\n"
+            } else {
+                "upstream:\n  url: http://127.0.0.1:3000\n"
+            }
+        );
+        let p = problems(&yaml);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            (p[0].key.as_str(), p[0].line, p[0].column),
+            (key, line, column),
+            "{p:?}"
+        );
+        assert!(p[0].message.contains("more than 0"), "{p:?}");
+    }
+}
+
+#[test]
+fn values_refused_while_parsing_name_their_key_in_lists_too() {
+    let yaml = "upstream:\n  url: http://127.0.0.1:3000\nauth:\n  issuers:\n    - name: a\n      issuer: https://a.example\n    # a comment\n    - name: b\n      issuer: https://b.example\n      jwks_ttl: 5\n";
+    let p = problems(yaml);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        (p[0].key.as_str(), p[0].line),
+        ("auth.issuers[1].jwks_ttl", 10),
+        "{p:?}"
+    );
+    assert!(p[0].message.contains("no unit"), "{p:?}");
+    // A list written at its key's own indentation.
+    let p = problems(
+        "upstream:\n  url: http://127.0.0.1:3000\n  max_headers: 0\nroutes:\n- name: a\n  path_prefix: /\n",
+    );
+    assert_eq!(p[0].key, "upstream.max_headers", "{p:?}");
+}

@@ -30,6 +30,10 @@ pub struct Fixed {
     pub drain_timeout: Duration,
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
+    pub max_headers: usize,
+    pub max_connections: usize,
+    /// Bytes of an upstream error body read for its words.
+    pub error_body_bytes: usize,
     pub log_format: LogFormat,
     /// Bound of the verified-token cache.
     pub token_cache_entries: usize,
@@ -70,6 +74,9 @@ pub struct ConnectorSettings {
     pub idle_timeout: Duration,
     pub ca_file: Option<PathBuf>,
     pub protocol: UpstreamProtocol,
+    /// Largest response head and most header fields accepted from the upstream.
+    pub max_header_bytes: usize,
+    pub max_headers: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +135,8 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                     idle_timeout: up.idle_timeout.get(),
                     ca_file: up.ca_file.as_ref().map(|f| f.value.clone()),
                     protocol: up.protocol,
+                    max_header_bytes: up.max_header_bytes,
+                    max_headers: up.max_headers,
                 },
                 health,
             ))
@@ -181,6 +190,9 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
         drain_timeout: c.drain_timeout.get(),
         header_read_timeout: c.downstream.header_read_timeout.get(),
         max_header_bytes: c.downstream.max_header_bytes,
+        max_headers: c.downstream.max_headers,
+        max_connections: c.downstream.max_connections,
+        error_body_bytes: c.upstream.as_ref().map_or(0, |u| u.error_body_bytes),
         log_format: c.log.format,
         token_cache_entries: c.auth.token_cache_entries,
         connector,
@@ -247,7 +259,6 @@ fn listener_tls(p: &mut Collector, c: &Config) -> Option<ListenerTls> {
         check_interval: t.check_interval.get(),
     })
 }
-
 fn issuers(p: &mut Collector, c: &Config) -> Vec<IssuerPolicy> {
     let mut names = HashSet::new();
     c.auth

@@ -27,6 +27,11 @@ pub enum TransportError {
     Reset {
         mid_body: bool,
     },
+    /// The upstream answered with something that is not a usable HTTP response head:
+    /// `too_large` when it passed `upstream.max_header_bytes` / `max_headers`.
+    ResponseInvalid {
+        too_large: bool,
+    },
     /// The client went away before the exchange finished.
     ClientAborted,
     /// Something else in the client stack; counted as a reset, the closest honest cause.
@@ -68,6 +73,7 @@ impl TransportError {
             TransportError::ConnectTimeout => Cause::UpstreamConnectTimeout,
             TransportError::ResponseTimeout => Cause::UpstreamResponseTimeout,
             TransportError::Reset { .. } | TransportError::Other => Cause::UpstreamReset,
+            TransportError::ResponseInvalid { .. } => Cause::UpstreamResponseInvalid,
             TransportError::ClientAborted => Cause::ClientAborted,
         }
     }

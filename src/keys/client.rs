@@ -6,15 +6,16 @@ use crate::base::error::chain_text;
 use crate::base::tls::{CaError, client_config};
 use bytes::Bytes;
 use http::{Request, StatusCode, Uri, header};
-use http_body_util::{BodyExt, Empty, Limited};
+use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::{Client, connect::HttpConnector};
 use hyper_util::rt::TokioExecutor;
 use std::path::Path;
 use std::time::Duration;
 
-/// Metadata documents and key sets are small; anything bigger is not one.
-const MAX_BODY: usize = 1024 * 1024;
+/// Metadata documents and key sets are small; anything bigger is not one (10,000 RSA keys
+/// are about 4 MiB, far past any real issuer's handful).
+pub const MAX_BODY: usize = 1024 * 1024;
 
 /// Why a fetch failed, in authlens's words. Never carries a response body.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,8 @@ pub enum FetchError {
     Timeout { url: String, timeout: Duration },
     #[error("{url}: {reason}")]
     Invalid { url: String, reason: String },
+    #[error("{url}: the document is larger than {limit} bytes, too large for a key set")]
+    TooLarge { url: String, limit: usize },
 }
 
 impl FetchError {
@@ -39,7 +42,7 @@ impl FetchError {
         match self {
             FetchError::Status { .. } => FetchResult::HttpError,
             FetchError::Network { .. } | FetchError::Timeout { .. } => FetchResult::NetworkError,
-            FetchError::Invalid { .. } => FetchResult::Invalid,
+            FetchError::Invalid { .. } | FetchError::TooLarge { .. } => FetchResult::Invalid,
         }
     }
 
@@ -119,7 +122,16 @@ impl HttpClient {
         let body = Limited::new(resp.into_body(), MAX_BODY)
             .collect()
             .await
-            .map_err(network)?
+            .map_err(|e| {
+                if e.is::<LengthLimitError>() {
+                    FetchError::TooLarge {
+                        url: url.to_string(),
+                        limit: MAX_BODY,
+                    }
+                } else {
+                    network(e)
+                }
+            })?
             .to_bytes();
         Ok(Fetched { body, max_age })
     }

@@ -16,6 +16,8 @@ use std::time::Instant;
 
 pub struct ResourceServer {
     pub inspector: Arc<Inspector>,
+    /// `upstream.error_body_bytes`: how much of an error body is kept for its words.
+    pub error_body_bytes: usize,
 }
 
 impl Mode for ResourceServer {
@@ -44,6 +46,7 @@ impl Mode for ResourceServer {
             facts,
             inspection,
             started,
+            self.error_body_bytes,
         )
     }
 }

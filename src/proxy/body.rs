@@ -5,39 +5,56 @@
 use super::phase::{Ending, Watch};
 use super::tap::{Observer, Tapped};
 use bytes::Bytes;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Holds the watch until the response body takes it; dropped unfinished, the client left.
-pub struct Guard<W: Watch>(Option<W>);
+pub struct Guard<W: Watch> {
+    watch: Option<W>,
+    cut: Arc<AtomicBool>,
+}
 
 impl<W: Watch> Guard<W> {
-    pub fn new(watch: W) -> Self {
-        Guard(Some(watch))
+    /// `cut` is the listener's drain-deadline flag (`Shared::cut`).
+    pub fn new(watch: W, cut: Arc<AtomicBool>) -> Self {
+        Guard {
+            watch: Some(watch),
+            cut,
+        }
     }
 
     pub fn get_mut(&mut self) -> &mut W {
-        self.0.as_mut().expect("present until taken")
+        self.watch.as_mut().expect("present until taken")
     }
 
     pub fn get(&self) -> &W {
-        self.0.as_ref().expect("present until taken")
+        self.watch.as_ref().expect("present until taken")
     }
 
     pub fn end(mut self, ending: Ending) {
-        if let Some(w) = self.0.take() {
+        if let Some(w) = self.watch.take() {
             w.end(ending);
         }
     }
 
-    fn take(mut self) -> Option<W> {
-        self.0.take()
+    fn take(mut self) -> (Option<W>, Arc<AtomicBool>) {
+        (self.watch.take(), self.cut.clone())
     }
 }
 
 impl<W: Watch> Drop for Guard<W> {
     fn drop(&mut self) {
-        if let Some(w) = self.0.take() {
-            w.end(Ending::ClientGone);
-        }
+        gone(self.watch.take(), &self.cut);
+    }
+}
+
+/// An unfinished watch dropped: the client left, unless the drain deadline cut the exchange
+/// (then it was counted once as a drain cut and its watch ends without a verdict).
+fn gone<W: Watch>(watch: Option<W>, cut: &AtomicBool) {
+    if let Some(w) = watch
+        && !cut.load(Ordering::Relaxed)
+    {
+        w.end(Ending::ClientGone);
     }
 }
 
@@ -48,6 +65,7 @@ pub struct ResponseWatch<W: Watch> {
     watch: Option<W>,
     /// The head asked for the body's chunks.
     chunks: bool,
+    cut: Arc<AtomicBool>,
 }
 
 pub fn response_body<W: Watch>(
@@ -55,13 +73,8 @@ pub fn response_body<W: Watch>(
     guard: Guard<W>,
     chunks: bool,
 ) -> ResponseBody<W> {
-    Tapped::new(
-        inner,
-        ResponseWatch {
-            watch: guard.take(),
-            chunks,
-        },
-    )
+    let (watch, cut) = guard.take();
+    Tapped::new(inner, ResponseWatch { watch, chunks, cut })
 }
 
 impl<W: Watch> ResponseWatch<W> {
@@ -95,10 +108,10 @@ impl<W: Watch> Observer for ResponseWatch<W> {
 
     fn dropped(&mut self, ended: bool) {
         // An empty body may never be polled (HEAD, 204, 304): that is a complete exchange.
-        self.finish(if ended {
-            Ending::Complete
+        if ended {
+            self.finish(Ending::Complete);
         } else {
-            Ending::ClientGone
-        });
+            gone(self.watch.take(), &self.cut);
+        }
     }
 }

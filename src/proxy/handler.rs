@@ -29,7 +29,10 @@ pub async fn handle<M: Mode>(
     let generation = shared.generations.current();
     let facts = RequestFacts::from_head(&req, &generation.policy.routes, conn.peer);
     // Phase 1. Dropped with the handler if the client leaves before the head arrives.
-    let mut watch = Guard::new(shared.mode.request_head(&generation, facts, started));
+    let mut watch = Guard::new(
+        shared.mode.request_head(&generation, facts, started),
+        shared.cut.clone(),
+    );
 
     let upgrade = headers::is_upgrade(req.headers());
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));

@@ -5,19 +5,24 @@
 use super::Shared;
 use super::accept::Accept;
 use super::handler::handle;
+use super::limits::{Counted, Open, Refusals, rejection};
 use super::phase::Mode;
+use crate::telemetry::events::{ConnectionsRefused, DrainCut, RequestRejected};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 #[derive(Clone, Copy)]
 pub struct ServeOptions {
     pub header_read_timeout: Duration,
     pub max_header_bytes: usize,
+    pub max_headers: usize,
+    pub max_connections: usize,
     pub drain_timeout: Duration,
 }
 
@@ -29,12 +34,18 @@ pub async fn serve<A: Accept, M: Mode>(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> bool {
+    // hyper's floor for its read buffer is 8 KiB.
+    let max_head = options.max_header_bytes.max(8192);
+    // Each connection task holds a clone: what is left at the drain deadline was cut here.
+    let alive = Arc::new(());
+    let mut refusals = Refusals::default();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
-        .max_buf_size(options.max_header_bytes.max(8192));
+        .max_buf_size(max_head)
+        .max_headers(options.max_headers);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -50,13 +61,41 @@ pub async fn serve<A: Accept, M: Mode>(
                         continue;
                     }
                 };
+                let generation = shared.generations.current();
+                let metrics = generation.metrics.global();
+                let Ok(permit) = shared.connections.clone().try_acquire_owned() else {
+                    // Closed at once: a connection over the limit costs no buffers.
+                    drop(stream);
+                    ConnectionsRefused::count(metrics);
+                    if let Some(refused) = refusals.refused() {
+                        ConnectionsRefused { limit: options.max_connections, refused }.log();
+                    }
+                    continue;
+                };
+                let open = Open::new(permit, &metrics.protection.connections_open);
+                let (stream, head) = Counted::new(stream);
+                let peer = conn.peer;
                 let shared = shared.clone();
-                let service = service_fn(move |req| handle(shared.clone(), conn, req));
+                let for_service = shared.clone();
+                let service = service_fn(move |req| handle(for_service.clone(), conn, req));
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn.into_owned());
+                let silent_limit = options.header_read_timeout;
+                let alive = alive.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(error = %e, "client connection ended with an error");
+                    let _open = (open, alive);
+                    let ended = tokio::select! {
+                        ended = conn => ended,
+                        () = head.silent_for(silent_limit) => {
+                            tracing::debug!("closed a client connection that sent nothing");
+                            return;
+                        }
+                    };
+                    let Err(e) = ended else { return };
+                    match rejection(&*e, &head, max_head) {
+                        Some(detail) => RequestRejected { detail, client: peer }
+                            .emit(shared.generations.current().metrics.global()),
+                        None => tracing::debug!(error = %e, "client connection ended with an error"),
                     }
                 });
             }
@@ -66,6 +105,13 @@ pub async fn serve<A: Accept, M: Mode>(
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => true,
-        () = tokio::time::sleep(options.drain_timeout) => false,
+        () = tokio::time::sleep(options.drain_timeout) => {
+            // What is still open is cut when the runtime stops: said here once, not as
+            // each exchange's client going away.
+            shared.cut.store(true, Ordering::Relaxed);
+            let connections = Arc::strong_count(&alive) - 1;
+            DrainCut { connections }.emit(shared.generations.current().metrics.global());
+            false
+        }
     }
 }

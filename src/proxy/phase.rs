@@ -8,7 +8,8 @@
 //! 4. response head — `Watch::response_head`;
 //! 5. response body chunks — `Watch::response_chunk`, when the head asked for them, and
 //!    trailers — `Watch::response_trailers`;
-//! 6. end — `Watch::end`, exactly once, also when the client goes away.
+//! 6. end — `Watch::end`, exactly once, also when the client goes away (never after the
+//!    drain deadline has cut the exchange).
 
 use super::tap::Observer;
 use crate::facts::{RequestFacts, TransportError};
@@ -56,7 +57,8 @@ pub trait Watch: Send + Unpin + 'static {
     /// that forgot to pass them on would silently lose gRPC statuses.
     fn response_trailers(&mut self, trailers: &HeaderMap);
 
-    /// Phase 6.
+    /// Phase 6. Not called for an exchange the drain deadline cut at shutdown (counted once,
+    /// for all of them, as a drain cut).
     fn end(self, ending: Ending);
 }
 

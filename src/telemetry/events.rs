@@ -13,6 +13,9 @@ use http::StatusCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+mod protection;
+pub use protection::{ConnectionsRefused, DrainCut, InternalError, RequestRejected};
+
 /// The fields every line about one exchange carries, written once: `$level`, then the line's
 /// own fields.
 macro_rules! exchange_line {
@@ -96,6 +99,7 @@ pub struct TokenRequest<'a> {
 
 impl Exchange<'_> {
     pub fn emit(&self, metrics: &RouteMetrics) {
+        crate::base::fault::trip("telemetry");
         let route = self.request.route;
         metrics.request(
             route,

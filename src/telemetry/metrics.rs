@@ -14,6 +14,9 @@ use prometheus::{
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod protection;
+pub use protection::{Protection, Stage};
+
 /// Latency buckets for a sidecar: sub-millisecond to 30 s.
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -89,6 +92,7 @@ pub struct Metrics {
     pub config_last_reload_success: Gauge,
     /// The last failures, for `/failures` and `authlens top` (fed beside the failure counter).
     pub recent: crate::recent::Recent,
+    pub protection: Protection,
 }
 
 /// The families labelled by route.
@@ -252,8 +256,11 @@ impl Metrics {
             prometheus::process_collector::ProcessCollector::for_self(),
         ))?;
 
+        let protection = Protection::register(&registry)?;
+
         let pairs: Vec<(Cause, Detail)> = known_pairs().collect();
         Ok(Metrics {
+            protection,
             registry,
             token_cache_hit: cache.with_label_values(&["hit"]),
             token_cache_miss: cache.with_label_values(&["miss"]),

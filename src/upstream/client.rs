@@ -176,5 +176,8 @@ where
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
         .http2_only(protocol == Protocol::H2c)
+        // hyper's floor for its read buffer is 8 KiB.
+        .http1_max_buf_size(settings.max_header_bytes.max(8192))
+        .http1_max_headers(settings.max_headers)
         .build(connector(settings, resolver, protocol)?))
 }

@@ -55,9 +55,12 @@ fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
             if h.is_incomplete_message() || h.is_closed() || h.is_canceled() {
                 return TransportError::Reset { mid_body: false };
             }
+            if h.is_parse_too_large() {
+                // Past upstream.max_header_bytes or max_headers (an endless header block too).
+                return TransportError::ResponseInvalid { too_large: true };
+            }
             if h.is_parse() {
-                // Not HTTP on the other end; a TLS server answering plain text lands here.
-                return TransportError::Tls(TlsProblem::Protocol);
+                return parse_error(h);
             }
         }
         if e.is::<ResolveError>() {
@@ -65,6 +68,17 @@ fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
         }
     }
     TransportError::Other
+}
+
+/// A response head that does not parse. A TLS server answering plain HTTP sends an alert
+/// record, which fails on the very first bytes as a bad version; hyper exposes no kind for
+/// that, so its fixed wording is the one place a message is read.
+fn parse_error(h: &hyper::Error) -> TransportError {
+    if h.to_string().contains("invalid HTTP version") {
+        TransportError::Tls(TlsProblem::Protocol)
+    } else {
+        TransportError::ResponseInvalid { too_large: false }
+    }
 }
 
 fn tls_problem(e: &rustls::Error) -> TlsProblem {

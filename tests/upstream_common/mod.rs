@@ -15,7 +15,7 @@ pub fn config(upstream: &str) -> String {
 
 /// The cause's category: `client_aborted` is the client's side of the wire (CONTRACT §2), the
 /// rest the upstream's.
-fn category(cause: &str) -> &'static str {
+pub fn category(cause: &str) -> &'static str {
     authlens::cause::known_pairs()
         .find(|(c, _)| c.label() == cause)
         .map_or("upstream", |(c, _)| c.category().label())

@@ -178,3 +178,6 @@ pub fn shape_only(claim: &str, claims: &[(String, ScopeClaim)]) -> Option<Diagno
         }),
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -8,9 +8,11 @@ use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use crate::generation::{Generation, PreflightKey, Suspect};
 use crate::inspect::{Inspection, Inspector};
 use crate::modes::form_scan::{self, FormScan, Found};
-use crate::modes::response::{ERROR_LIMIT, ResponseWatch, is_error};
+use crate::modes::response::{ResponseWatch, is_error};
 use crate::proxy::phase::{Ending, Watch};
+use crate::telemetry::contain::contained;
 use crate::telemetry::events;
+use crate::telemetry::metrics::Stage;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use std::sync::Arc;
@@ -28,6 +30,10 @@ pub struct Exchange {
     response: ResponseWatch,
     /// Filled by the request body once it has streamed past, for a form-encoded body.
     body_token: Option<Found<Token>>,
+    /// `upstream.error_body_bytes`: enough for any middleware's JSON error.
+    capture_limit: usize,
+    /// Reading the response head panicked (counted as an internal error): no verdict.
+    broken: bool,
 }
 
 impl Exchange {
@@ -37,6 +43,7 @@ impl Exchange {
         request: RequestFacts,
         inspection: Option<Inspection>,
         started: Instant,
+        capture_limit: usize,
     ) -> Self {
         Exchange {
             generation,
@@ -46,6 +53,8 @@ impl Exchange {
             started,
             response: ResponseWatch::default(),
             body_token: None,
+            capture_limit,
+            broken: false,
         }
     }
 }
@@ -69,9 +78,18 @@ impl Watch for Exchange {
         headers: &HeaderMap,
         upstream: Duration,
     ) -> bool {
-        let facts = ResponseFacts::from_head(status, headers, self.request.origin.is_some());
+        let origin = self.request.origin.is_some();
+        let read = || {
+            crate::base::fault::trip("response_head");
+            ResponseFacts::from_head(status, headers, origin)
+        };
+        let Some(facts) = contained(self.generation.metrics.global(), Stage::ResponseHead, read)
+        else {
+            self.broken = true;
+            return false;
+        };
         // Error bodies are where middlewares put their words; successes are never kept.
-        let keep = is_error(status).then_some(ERROR_LIMIT);
+        let keep = is_error(status).then_some(self.capture_limit);
         self.response
             .head(facts, headers, self.started.elapsed(), upstream, keep)
     }
@@ -85,6 +103,9 @@ impl Watch for Exchange {
     }
 
     fn end(mut self, ending: Ending) {
+        if self.broken {
+            return;
+        }
         // A token in the form body is known only now; inspect it if it is the only one.
         if let Some(token) = self.body_token.take().and_then(|c| c.get().cloned()) {
             if self.request.credentials.token().is_none() {
@@ -128,9 +149,18 @@ struct Finished {
 }
 
 impl Finished {
+    /// Classifies and emits; a panic in either is contained (the response has gone already).
     fn emit(self, token: Option<&TokenReport>) {
+        let generation = self.generation.clone();
+        contained(generation.metrics.global(), Stage::Classify, || {
+            self.classify_and_emit(token)
+        });
+    }
+
+    fn classify_and_emit(self, token: Option<&TokenReport>) {
         let g = &self.generation;
         let now = SystemTime::now();
+        crate::base::fault::trip("classify");
         let x = classify::Exchange {
             request: &self.request,
             token,

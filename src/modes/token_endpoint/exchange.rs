@@ -12,7 +12,9 @@ use crate::modes::form_scan::{self, FormScan, Found};
 use crate::modes::response::{ERROR_LIMIT, Ended, ResponseWatch, is_error};
 use crate::policy::EndpointKind;
 use crate::proxy::phase::{Ending, Watch};
+use crate::telemetry::contain::contained;
 use crate::telemetry::events;
+use crate::telemetry::metrics::Stage;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use std::sync::Arc;
@@ -150,7 +152,15 @@ impl Finished {
             .or(self.form.subject_token.as_ref())
     }
 
+    /// Classifies and emits; a panic in either is contained (the response has gone already).
     fn emit(self, report: Option<&TokenReport>) {
+        let generation = self.generation.clone();
+        contained(generation.metrics.global(), Stage::Classify, || {
+            self.classify_and_emit(report)
+        });
+    }
+
+    fn classify_and_emit(self, report: Option<&TokenReport>) {
         let g = &self.generation;
         let now = SystemTime::now();
         let endpoint = &g.policy.token_endpoints.list[self.endpoint];
