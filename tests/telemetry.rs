@@ -125,6 +125,18 @@ async fn metrics_carry_every_contract_family_and_pass_promtool() {
     assert!(text.contains(
         "authlens_failures_total{category=\"upstream\",cause=\"upstream_connection_refused\",detail=\"\",route=\"unmatched\"} 0"
     ));
+    // Only what can happen on a route starts there: no token-endpoint causes on an API route,
+    // no health-probe or listener causes outside `unmatched`.
+    for absent in [
+        "category=\"token_endpoint\",cause=\"te_invalid_target\",detail=\"\",route=\"files\"",
+        "cause=\"health_check_failed\",detail=\"\",route=\"files\"",
+        "cause=\"request_rejected\",detail=\"\",route=\"files\"",
+    ] {
+        assert!(!text.contains(absent), "{absent}");
+    }
+    assert!(text.contains(
+        "authlens_failures_total{category=\"client\",cause=\"request_rejected\",detail=\"head_too_large\",route=\"unmatched\"} 0"
+    ));
     assert!(text.contains("authlens_build_info{revision=\""));
     assert!(text.contains(&format!("version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"))));
     promtool_check(&text);

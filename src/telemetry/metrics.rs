@@ -3,7 +3,7 @@
 //! never reset on reload; each generation resolves its route set into handles once
 //! (`RouteMetrics`), so the request path does an index and an atomic add, never a label lookup.
 
-use crate::cause::{Cause, Detail, Finding, known_pairs};
+use crate::cause::{Category, Cause, Detail, Finding, known_pairs};
 use crate::classify::HealthResult;
 use crate::keys::FetchResult;
 use crate::policy::{Policy, RouteId, UNMATCHED};
@@ -12,7 +12,7 @@ use prometheus::{
     IntGaugeVec, Opts, Registry,
 };
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 mod protection;
 pub use protection::{Protection, Stage};
@@ -57,10 +57,12 @@ pub fn status_class(status: Option<http::StatusCode>) -> usize {
 
 /// Handles for one route.
 struct RouteHandles {
+    label: String,
     /// `[method][status_class]`
     requests: Vec<[IntCounter; 6]>,
-    /// Indexed like `Metrics::pairs`.
-    failures: Vec<IntCounter>,
+    /// Indexed like `Metrics::pairs`; the pairs that can happen on the route are started at 0,
+    /// the rest registered on first use (so 100 routes do not cost 100 full catalogues).
+    failures: Vec<OnceLock<IntCounter>>,
     findings: Vec<IntCounter>,
     duration: Vec<Histogram>,
     upstream_duration: Histogram,
@@ -311,7 +313,9 @@ impl Metrics {
         let routes = policy
             .routes
             .labels()
-            .map(|route| RouteHandles {
+            .enumerate()
+            .map(|(i, route)| RouteHandles {
+                label: route.to_string(),
                 requests: METHOD_LABELS
                     .iter()
                     .map(|m| {
@@ -323,13 +327,12 @@ impl Metrics {
                 failures: self
                     .pairs
                     .iter()
-                    .map(|(c, d)| {
-                        f.failures.with_label_values(&[
-                            c.category().label(),
-                            c.label(),
-                            d.label(),
-                            route,
-                        ])
+                    .map(|&(c, d)| {
+                        let slot = OnceLock::new();
+                        if expected_on(policy, RouteId(i as u16), route, c) {
+                            let _ = slot.set(self.failure_series(c, d, route));
+                        }
+                        slot
                     })
                     .collect(),
                 findings: Finding::ALL
@@ -398,6 +401,15 @@ impl Metrics {
         }
     }
 
+    fn failure_series(&self, cause: Cause, detail: Detail, route: &str) -> IntCounter {
+        self.families.failures.with_label_values(&[
+            cause.category().label(),
+            cause.label(),
+            detail.label(),
+            route,
+        ])
+    }
+
     /// A failure that belongs to no request (the health probe), counted under `unmatched`.
     pub fn failure_unrouted(&self, cause: Cause, detail: Detail) {
         let detail = if self.pair_index.contains_key(&(cause, detail)) {
@@ -405,15 +417,7 @@ impl Metrics {
         } else {
             Detail::None
         };
-        self.families
-            .failures
-            .with_label_values(&[
-                cause.category().label(),
-                cause.label(),
-                detail.label(),
-                UNMATCHED,
-            ])
-            .inc();
+        self.failure_series(cause, detail, UNMATCHED).inc();
     }
 
     pub fn jwks_fetch(&self, issuer: &str, result: FetchResult) {
@@ -477,7 +481,11 @@ impl RouteMetrics {
             .get(&(cause, detail))
             .or_else(|| self.metrics.pair_index.get(&(cause, Detail::None)));
         if let Some(&i) = idx {
-            self.route(route).failures[i].inc();
+            let r = self.route(route);
+            let (cause, detail) = self.metrics.pairs[i];
+            r.failures[i]
+                .get_or_init(|| self.metrics.failure_series(cause, detail, &r.label))
+                .inc();
         }
     }
 
@@ -489,5 +497,22 @@ impl RouteMetrics {
     pub fn finding(&self, route: RouteId, finding: Finding) {
         let i = Finding::ALL.iter().position(|f| *f == finding).unwrap_or(0);
         self.route(route).findings[i].inc();
+    }
+}
+
+/// Whether `cause` can be counted on the route, so its series start at 0 there: the health probe
+/// and the listener's refusals count under `unmatched` only, token-endpoint causes on
+/// token-endpoint routes only, and the resource server's own on the others.
+fn expected_on(policy: &Policy, id: RouteId, label: &str, cause: Cause) -> bool {
+    if label == UNMATCHED {
+        return true;
+    }
+    let token_endpoint = policy.token_endpoints.of(id).is_some();
+    match cause.category() {
+        Category::TokenEndpoint => token_endpoint,
+        Category::Authn | Category::Authz | Category::Cors => !token_endpoint,
+        Category::Upstream | Category::Client => {
+            !matches!(cause, Cause::HealthCheckFailed | Cause::RequestRejected)
+        }
     }
 }

@@ -247,14 +247,21 @@ pub fn assert_config_valid(name: &str, yaml: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, yaml).unwrap();
+    assert_config_file_valid(&path);
+}
+
+/// Asserts that `authlens check-config` accepts the file at `path`.
+pub fn assert_config_file_valid(path: &std::path::Path) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_authlens"))
         .arg("check-config")
-        .arg(&path)
+        .arg(path)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{name} fails check-config:\n{}\n{yaml}",
-        String::from_utf8_lossy(&out.stderr)
+        "{} fails check-config:\n{}\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(path).unwrap_or_default()
     );
 }
