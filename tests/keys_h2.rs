@@ -19,7 +19,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use token_kit::{AUD, TestKey, claims};
+use token_kit::{TestKey, claims, issuer_policy};
 
 #[tokio::test]
 async fn keys_are_fetched_over_h2_with_the_issuers_ca_file() {
@@ -56,18 +56,13 @@ async fn keys_are_fetched_over_h2_with_the_issuers_ca_file() {
     std::fs::write(&ca_file, &ca.pem).unwrap();
     let policy = Policy {
         issuers: vec![IssuerPolicy {
-            name: "h2-as".into(),
-            issuer: base.clone(),
-            jwks: JwksSource::Uri(format!("{base}/keys").parse().unwrap()),
-            audiences: vec![AUD.into()],
-            algorithms: vec![Algorithm::ES256],
-            required_claims: vec!["iss".into()],
-            accepted_types: None,
-            client_ids: vec![],
-            jwks_ttl: Duration::from_secs(300),
-            jwks_min_refetch: Duration::from_secs(60),
-            jwks_timeout: Duration::from_secs(2),
             ca_file: Some(ca_file),
+            ..issuer_policy(
+                "h2-as",
+                &base,
+                JwksSource::Uri(format!("{base}/keys").parse().unwrap()),
+                &[Algorithm::ES256],
+            )
         }],
         ..Policy::empty()
     };

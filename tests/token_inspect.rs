@@ -17,22 +17,12 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use support::authlens::find_series;
-use token_kit::{AUD, Idp, TestKey, claims};
+use token_kit::{AUD, Idp, TestKey, claims, issuer_policy};
 
 fn issuer(idp: &Idp, jwks: JwksSource, algorithms: &[Algorithm]) -> IssuerPolicy {
     IssuerPolicy {
-        name: "test-as".into(),
-        issuer: idp.issuer.clone(),
-        jwks,
-        audiences: vec![AUD.into()],
-        algorithms: algorithms.to_vec(),
         required_claims: vec!["iss".into(), "exp".into(), "aud".into()],
-        accepted_types: None,
-        client_ids: vec![],
-        jwks_ttl: Duration::from_secs(300),
-        jwks_min_refetch: Duration::from_secs(60),
-        jwks_timeout: Duration::from_secs(2),
-        ca_file: None,
+        ..issuer_policy("test-as", &idp.issuer, jwks, algorithms)
     }
 }
 

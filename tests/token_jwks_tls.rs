@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use support::authlens::find_series;
-use token_kit::{AUD, TestKey, claims};
+use token_kit::{TestKey, claims, issuer_policy};
 
 /// An https key server on 127.0.0.1 whose certificate a fresh CA signed; returns its base URL
 /// and the CA's PEM.
@@ -75,18 +75,13 @@ async fn https_jwks(keys: serde_json::Value) -> (String, String) {
 fn policy(base: &str, ca_file: Option<PathBuf>) -> Policy {
     Policy {
         issuers: vec![IssuerPolicy {
-            name: "tls-as".into(),
-            issuer: base.into(),
-            jwks: JwksSource::Uri(format!("{base}/keys").parse().expect("uri")),
-            audiences: vec![AUD.into()],
-            algorithms: vec![Algorithm::ES256],
-            required_claims: vec!["iss".into()],
-            accepted_types: None,
-            client_ids: vec![],
-            jwks_ttl: Duration::from_secs(300),
-            jwks_min_refetch: Duration::from_secs(60),
-            jwks_timeout: Duration::from_secs(2),
             ca_file,
+            ..issuer_policy(
+                "tls-as",
+                base,
+                JwksSource::Uri(format!("{base}/keys").parse().expect("uri")),
+                &[Algorithm::ES256],
+            )
         }],
         ..Policy::empty()
     }

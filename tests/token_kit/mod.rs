@@ -13,6 +13,30 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const AUD: &str = "https://api.example.com/";
 
+/// An issuer of `AUD` tokens as the tests configure it: keys from `jwks`, `iss` required,
+/// key-set timings short enough for a test; change what a test is about with `..`.
+pub fn issuer_policy(
+    name: &str,
+    issuer: &str,
+    jwks: authlens::policy::JwksSource,
+    algorithms: &[Algorithm],
+) -> authlens::policy::IssuerPolicy {
+    authlens::policy::IssuerPolicy {
+        name: name.into(),
+        issuer: issuer.into(),
+        jwks,
+        audiences: vec![AUD.into()],
+        algorithms: algorithms.to_vec(),
+        required_claims: vec!["iss".into()],
+        accepted_types: None,
+        client_ids: vec![],
+        jwks_ttl: std::time::Duration::from_secs(300),
+        jwks_min_refetch: std::time::Duration::from_secs(60),
+        jwks_timeout: std::time::Duration::from_secs(2),
+        ca_file: None,
+    }
+}
+
 pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
