@@ -19,7 +19,7 @@ use crate::modes::Modes;
 use crate::modes::resource_server::ResourceServer;
 use crate::modes::token_endpoint::TokenEndpoint;
 use crate::proxy::{self, Certs, Shared};
-use crate::telemetry::events::{self, KeySetEvents};
+use crate::telemetry::events::{self, DrainCut, KeySetEvents};
 use crate::telemetry::metrics::Metrics;
 use crate::upstream::{self, Protocol, Resolver};
 use std::future::Future;
@@ -197,7 +197,15 @@ async fn serve(
         admin_flag.serving.store(false, Ordering::Relaxed);
         tracing::info!(message = "shutting down: draining in-flight requests");
     };
-    let drained = pool.serve_until(shutdown).await;
+    let ended = pool.serve_until(shutdown).await;
+    if ended.cut > 0 {
+        // One line for every worker's cut, so a log search finds one drain per shutdown.
+        DrainCut {
+            connections: ended.cut,
+        }
+        .emit(&admin.metrics);
+    }
+    let drained = ended.complete();
     admin_task.abort();
     for task in background {
         task.abort();

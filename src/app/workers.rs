@@ -27,7 +27,7 @@ pub fn count(configured: usize) -> usize {
 /// Running workers; `stop` drains them.
 pub struct Pool {
     stop: watch::Sender<bool>,
-    done: Vec<oneshot::Receiver<bool>>,
+    done: Vec<oneshot::Receiver<usize>>,
 }
 
 /// Starts one worker thread per `Shared` (each holds that worker's upstream client). Everything
@@ -48,18 +48,18 @@ pub fn spawn<M: Mode>(
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = oneshot::channel::<usize>();
         let mut stopped = stopped.clone();
         let tls = tls.clone();
         std::thread::Builder::new()
             .name(format!("proxy-worker-{i}")) // fits the 15 bytes of a thread name
             .spawn(move || {
-                let drained = runtime.block_on(async move {
+                let cut = runtime.block_on(async move {
                     let socket = match tokio::net::TcpListener::from_std(socket) {
                         Ok(s) => s,
                         Err(e) => {
                             tracing::error!(error = %e, "worker cannot use the listening socket");
-                            return false;
+                            return 0;
                         }
                     };
                     // A dropped sender (the caller gone) stops the worker too.
@@ -75,7 +75,7 @@ pub fn spawn<M: Mode>(
                         None => proxy::serve(socket, shared, options, stop).await,
                     }
                 });
-                let _ = tx.send(drained);
+                let _ = tx.send(cut);
             })?;
         done.push(rx);
     }
@@ -83,16 +83,36 @@ pub fn spawn<M: Mode>(
 }
 
 impl Pool {
-    /// Waits for `shutdown`, then has every worker stop accepting and drain. Returns whether
-    /// every worker drained before its deadline.
-    pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> bool {
+    /// Waits for `shutdown`, then has every worker stop accepting and drain.
+    pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> Drained {
         shutdown.await;
         let _ = self.stop.send(true);
-        let mut drained = true;
+        let mut drained = Drained {
+            cut: 0,
+            every_worker: true,
+        };
         for worker in self.done {
-            // A worker that died without answering did not drain.
-            drained &= worker.await.unwrap_or(false);
+            match worker.await {
+                Ok(cut) => drained.cut += cut,
+                // A worker that died without answering did not drain.
+                Err(_) => drained.every_worker = false,
+            }
         }
         drained
+    }
+}
+
+/// How the workers' drain ended.
+pub struct Drained {
+    /// Connections the drain deadline cut, over all workers.
+    pub cut: usize,
+    /// Whether every worker answered (one that died cannot say what it cut).
+    pub every_worker: bool,
+}
+
+impl Drained {
+    /// Every exchange finished before the deadline.
+    pub fn complete(&self) -> bool {
+        self.cut == 0 && self.every_worker
     }
 }

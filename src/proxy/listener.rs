@@ -7,7 +7,7 @@ use super::accept::Accept;
 use super::handler::handle;
 use super::limits::{Counted, Open, Refusals, rejection};
 use super::phase::Mode;
-use crate::telemetry::events::{ConnectionsRefused, DrainCut, RequestRejected};
+use crate::telemetry::events::{ConnectionsRefused, RequestRejected};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -27,13 +27,14 @@ pub struct ServeOptions {
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and waits up to the drain deadline
-/// for in-flight exchanges. Returns whether every connection finished in time.
+/// for in-flight exchanges. Returns how many connections the deadline cut (0: every one
+/// finished in time); the caller says so once for all its listeners.
 pub async fn serve<A: Accept, M: Mode>(
     mut listener: A,
     shared: Arc<Shared<M>>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
-) -> bool {
+) -> usize {
     // hyper's floor for its read buffer is 8 KiB.
     let max_head = options.max_header_bytes.max(8192);
     // Each connection task holds a clone: what is left at the drain deadline was cut here.
@@ -104,14 +105,12 @@ pub async fn serve<A: Accept, M: Mode>(
     }
     drop(listener);
     tokio::select! {
-        () = graceful.shutdown() => true,
+        () = graceful.shutdown() => 0,
         () = tokio::time::sleep(options.drain_timeout) => {
-            // What is still open is cut when the runtime stops: said here once, not as
-            // each exchange's client going away.
+            // What is still open is cut when the runtime stops: counted once as a drain cut,
+            // not as each exchange's client going away.
             shared.cut.store(true, Ordering::Relaxed);
-            let connections = Arc::strong_count(&alive) - 1;
-            DrainCut { connections }.emit(shared.generations.current().metrics.global());
-            false
+            Arc::strong_count(&alive) - 1
         }
     }
 }
