@@ -53,13 +53,15 @@ struct AuthlibAs {
 }
 
 impl AuthlibAs {
-    fn start(python: &PathBuf, idp: &Idp) -> AuthlibAs {
+    /// `clock_ahead_secs`: how far the server's clock runs ahead of the real one.
+    fn start(python: &PathBuf, idp: &Idp, clock_ahead_secs: u32) -> AuthlibAs {
         let app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/authlib_as/app.py");
         let mut child = Command::new(python)
             .arg(app)
             .env("IDP_ISSUER", &idp.issuer)
             .env("IDP_JWKS", idp.jwks_url())
             .env("AS_ISSUER", AS_ISSUER)
+            .env("AS_CLOCK_AHEAD_SECS", clock_ahead_secs.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -130,7 +132,7 @@ async fn authlib_id_jag_grant_failures_are_named() {
     let rsa = TestKey::rsa("k1", Algorithm::RS256);
     let ec = TestKey::ec("k2");
     let idp = Idp::start("", &[&rsa, &ec]).await;
-    let server = AuthlibAs::start(&python, &idp);
+    let server = AuthlibAs::start(&python, &idp, 0);
     let a = Authlens::start(
         &server.url,
         &format!(
@@ -411,4 +413,43 @@ async fn authlib_id_jag_grant_failures_are_named() {
             .filter(|t| t.len() > 20),
     );
     assert_no_secrets(&a, &secrets).await;
+}
+
+/// The server's clock runs 15 minutes ahead: a fresh ID-JAG (5 minutes) is expired by its clock
+/// only. authlens's own clock finds it valid and the answer's `Date` shows why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_clock_ahead_is_named_clock_skew() {
+    let Some(python) = python() else { return };
+    let rsa = TestKey::rsa("k1", Algorithm::RS256);
+    let idp = Idp::start("", &[&rsa]).await;
+    let server = AuthlibAs::start(&python, &idp, 900);
+    let a = Authlens::start(
+        &server.url,
+        &format!(
+            "token_endpoints:\n  - name: as_token\n    path: /token\n    issuer: {AS_ISSUER}\n    discovery: false\n    \
+             trusted_issuers:\n      - name: idp\n        issuer: {iss}\n        jwks_uri: {jwks}\n    \
+             client_ids: [\"{{client_id}}-at-{{resource_id}}\"]\n    client_auth: client_secret_post\n",
+            iss = idp.issuer,
+            jwks = idp.jwks_url()
+        ),
+    );
+    let grant = || {
+        let assertion = id_jag(&rsa, &id_jag_claims(&idp.issuer, AS_ISSUER, CLIENT));
+        let body = form(&[
+            ("grant_type", JWT_BEARER),
+            ("assertion", &assertion),
+            ("client_id", CLIENT),
+            ("client_secret", CLIENT_SECRET),
+        ]);
+        (body, Vec::new())
+    };
+    let r = exchange(&a, &server.url, "skew", grant).await;
+    assert_eq!(r.status, 400, "the server's clock says expired");
+    expect_line(
+        &a,
+        "skew",
+        "idjag_expired",
+        "clock_skew",
+        &["ahead of", "NTP"],
+    );
 }

@@ -1,7 +1,8 @@
 """A resource authorization server for the seed's Step 3: Authlib's IDJAGGrant behind Flask.
 
 Started by tests/token_endpoint_authlib.rs. Environment: IDP_ISSUER and IDP_JWKS (the trusted
-IdP and its key set URL), AS_ISSUER (this server's issuer, the expected ID-JAG aud). Registered
+IdP and its key set URL), AS_ISSUER (this server's issuer, the expected ID-JAG aud), and
+optionally AS_CLOCK_AHEAD_SECS (a server whose clock runs that far ahead). Registered
 client: app-at-files / resource-secret, authenticating with client_secret_post. Prints
 "listening PORT" once it serves on 127.0.0.1.
 """
@@ -9,6 +10,7 @@ client: app-at-files / resource-secret, authenticating with client_secret_post. 
 import json
 import os
 import sys
+import time
 import urllib.request
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -21,6 +23,13 @@ from werkzeug.serving import make_server
 IDP_ISSUER = os.environ["IDP_ISSUER"]
 IDP_JWKS = os.environ["IDP_JWKS"]
 AS_ISSUER = os.environ["AS_ISSUER"]
+
+# A clock running ahead moves every time.time() reading of this process: Authlib's and
+# joserfc's expiry checks and the Date header of each answer alike.
+_AHEAD = int(os.environ.get("AS_CLOCK_AHEAD_SECS", "0"))
+if _AHEAD:
+    _real_time = time.time
+    time.time = lambda: _real_time() + _AHEAD
 
 
 class Client(ClientMixin):
