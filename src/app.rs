@@ -124,7 +124,7 @@ async fn serve(
     events::ConfigLoaded.emit(&metrics);
     let protocol = Protocol::from(fixed.connector.protocol);
     // One upstream pool per worker: a pooled connection is driven by the thread that opened it.
-    let token_endpoint = TokenEndpoint::new(inspector.clone());
+    let token_endpoint = TokenEndpoint::new(inspector.clone(), fixed.error_body_bytes);
     let connections = Arc::new(Semaphore::new(fixed.max_connections));
     let shared = (0..workers::count(fixed.workers))
         .map(|_| {

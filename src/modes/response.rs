@@ -4,13 +4,11 @@
 
 use crate::facts::{Outcome, ResponseFacts, TransportError};
 use crate::proxy::phase::Ending;
+use crate::telemetry::contain::contained;
+use crate::telemetry::metrics::{Metrics, Stage};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 use std::time::{Duration, Instant};
-
-/// Enough for any middleware's or token endpoint's JSON error; larger bodies are not error
-/// messages.
-pub const ERROR_LIMIT: usize = 4096;
 
 /// Set once the upstream's response head is in.
 struct Head {
@@ -26,6 +24,8 @@ pub struct ResponseWatch {
     /// The first bytes of a body, while it is still small enough to keep.
     capture: Option<BytesMut>,
     limit: usize,
+    /// Reading the head panicked (counted as an internal error): the exchange gets no verdict.
+    broken: bool,
 }
 
 /// How the exchange ended, for classification and the request metrics.
@@ -38,17 +38,31 @@ pub struct Ended {
 }
 
 impl ResponseWatch {
-    /// Phase 4. Keeps the body's first `limit` bytes when `keep` says so (for an error, or a
-    /// document the mode reads) and the body is not announced as longer. Returns whether the
-    /// body's chunks are wanted.
+    /// Phase 4. Reads the head's facts (`origin`: whether the request was a browser's); a panic
+    /// in that is contained and counted, and the exchange then gets no verdict. Keeps the body's
+    /// first `limit` bytes when `keep` says so for the status (an error, or a document the mode
+    /// reads) and the body is not announced as longer. Returns whether the body's chunks are
+    /// wanted.
+    #[allow(clippy::too_many_arguments)] // the head's parts, as the proxy hands them over
     pub fn head(
         &mut self,
-        facts: ResponseFacts,
+        metrics: &Metrics,
+        status: StatusCode,
         headers: &HeaderMap,
+        origin: bool,
         at_head: Duration,
         upstream: Duration,
-        keep: Option<usize>,
+        keep: impl FnOnce(StatusCode) -> Option<usize>,
     ) -> bool {
+        let read = || {
+            crate::base::fault::trip("response_head");
+            ResponseFacts::from_head(status, headers, origin)
+        };
+        let Some(facts) = contained(metrics, Stage::ResponseHead, read) else {
+            self.broken = true;
+            return false;
+        };
+        let keep = keep(status);
         self.head = Some(Head {
             facts,
             at_head,
@@ -82,7 +96,11 @@ impl ResponseWatch {
     }
 
     /// Phase 6. `started` is when the request head came in.
-    pub fn end(mut self, ending: Ending, started: Instant) -> Ended {
+    /// `None` when reading the head panicked.
+    pub fn end(mut self, ending: Ending, started: Instant) -> Option<Ended> {
+        if self.broken {
+            return None;
+        }
         // Read the clock only for endings that use it (a complete exchange took `at_head`).
         let elapsed = || started.elapsed();
         let head = self.head.take();
@@ -120,12 +138,12 @@ impl ResponseWatch {
                 h.map(|h| h.upstream),
             ),
         };
-        Ended {
+        Some(Ended {
             outcome,
             status,
             duration,
             upstream,
-        }
+        })
     }
 }
 

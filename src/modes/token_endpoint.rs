@@ -24,12 +24,15 @@ use std::time::Instant;
 pub struct TokenEndpoint {
     pub inspector: Arc<Inspector>,
     pub accepted: Arc<Accepted>,
+    /// `upstream.error_body_bytes`, as in the resource-server mode.
+    pub error_body_bytes: usize,
 }
 
 impl TokenEndpoint {
-    pub fn new(inspector: Arc<Inspector>) -> Self {
+    pub fn new(inspector: Arc<Inspector>, error_body_bytes: usize) -> Self {
         TokenEndpoint {
             inspector,
+            error_body_bytes,
             accepted: Arc::default(),
         }
     }
@@ -54,6 +57,7 @@ impl TokenEndpoint {
             basic: None,
             form: None,
             response: Default::default(),
+            error_body_bytes: self.error_body_bytes,
         }
     }
 }

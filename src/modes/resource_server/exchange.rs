@@ -4,7 +4,7 @@
 use crate::classify::{self, Classification};
 use crate::evidence::token::{Token, form_token};
 use crate::evidence::token::{TokenReport, Verdict};
-use crate::facts::{History, Outcome, RequestFacts, ResponseFacts};
+use crate::facts::{History, Outcome, RequestFacts};
 use crate::generation::{Generation, PreflightKey, Suspect};
 use crate::inspect::{Inspection, Inspector};
 use crate::modes::form_scan::{self, FormScan, Found};
@@ -32,8 +32,6 @@ pub struct Exchange {
     body_token: Option<Found<Token>>,
     /// `upstream.error_body_bytes`: enough for any middleware's JSON error.
     capture_limit: usize,
-    /// Reading the response head panicked (counted as an internal error): no verdict.
-    broken: bool,
 }
 
 impl Exchange {
@@ -54,7 +52,6 @@ impl Exchange {
             response: ResponseWatch::default(),
             body_token: None,
             capture_limit,
-            broken: false,
         }
     }
 }
@@ -78,20 +75,17 @@ impl Watch for Exchange {
         headers: &HeaderMap,
         upstream: Duration,
     ) -> bool {
-        let origin = self.request.origin.is_some();
-        let read = || {
-            crate::base::fault::trip("response_head");
-            ResponseFacts::from_head(status, headers, origin)
-        };
-        let Some(facts) = contained(self.generation.metrics.global(), Stage::ResponseHead, read)
-        else {
-            self.broken = true;
-            return false;
-        };
         // Error bodies are where middlewares put their words; successes are never kept.
-        let keep = is_error(status).then_some(self.capture_limit);
-        self.response
-            .head(facts, headers, self.started.elapsed(), upstream, keep)
+        let limit = self.capture_limit;
+        self.response.head(
+            self.generation.metrics.global(),
+            status,
+            headers,
+            self.request.origin.is_some(),
+            self.started.elapsed(),
+            upstream,
+            |status| is_error(status).then_some(limit),
+        )
     }
 
     fn response_chunk(&mut self, data: &Bytes) {
@@ -103,9 +97,9 @@ impl Watch for Exchange {
     }
 
     fn end(mut self, ending: Ending) {
-        if self.broken {
+        let Some(ended) = self.response.end(ending, self.started) else {
             return;
-        }
+        };
         // A token in the form body is known only now; inspect it if it is the only one.
         if let Some(token) = self.body_token.take().and_then(|c| c.get().cloned()) {
             if self.request.credentials.token().is_none() {
@@ -113,7 +107,6 @@ impl Watch for Exchange {
             }
             self.request.credentials = self.request.credentials.with_body_token(token);
         }
-        let ended = self.response.end(ending, self.started);
         let pending = Finished {
             generation: self.generation,
             request: self.request,

@@ -5,11 +5,11 @@ use crate::base::clock::unix_secs;
 use crate::classify::token_endpoint::{self, Grant, TokenExchange};
 use crate::evidence::token::TokenReport;
 use crate::evidence::token_request::{self, ClientAuth, FormRead, Secret, TokenForm};
-use crate::facts::{Outcome, RequestFacts, ResponseFacts};
+use crate::facts::{Outcome, RequestFacts};
 use crate::generation::Generation;
 use crate::inspect::Inspector;
 use crate::modes::form_scan::{self, FormScan, Found};
-use crate::modes::response::{ERROR_LIMIT, Ended, ResponseWatch, is_error};
+use crate::modes::response::{Ended, ResponseWatch, is_error};
 use crate::policy::EndpointKind;
 use crate::proxy::phase::{Ending, Watch};
 use crate::telemetry::contain::contained;
@@ -39,6 +39,8 @@ pub struct Exchange {
     /// Filled once the body has streamed past, for a form-encoded body.
     pub(super) form: Option<Found<TokenForm>>,
     pub(super) response: ResponseWatch,
+    /// `upstream.error_body_bytes`: how much of a JSON error answer is read.
+    pub(super) error_body_bytes: usize,
 }
 
 fn read_form(encoded: &[u8], complete: bool) -> Option<TokenForm> {
@@ -73,17 +75,26 @@ impl Watch for Exchange {
         headers: &HeaderMap,
         upstream: Duration,
     ) -> bool {
-        let facts = ResponseFacts::from_head(status, headers, false);
         // A success answer carries tokens: it is never read. Metadata is, to check its issuer.
-        let keep = if is_error(status) {
-            Some(ERROR_LIMIT)
-        } else if self.kind == EndpointKind::Discovery && status.is_success() {
-            Some(METADATA_LIMIT)
-        } else {
-            None
+        let (limit, kind) = (self.error_body_bytes, self.kind);
+        let keep = |status: StatusCode| {
+            if is_error(status) {
+                Some(limit)
+            } else if kind == EndpointKind::Discovery && status.is_success() {
+                Some(METADATA_LIMIT)
+            } else {
+                None
+            }
         };
-        self.response
-            .head(facts, headers, self.started.elapsed(), upstream, keep)
+        self.response.head(
+            self.generation.metrics.global(),
+            status,
+            headers,
+            false,
+            self.started.elapsed(),
+            upstream,
+            keep,
+        )
     }
 
     fn response_chunk(&mut self, data: &Bytes) {
@@ -103,7 +114,9 @@ impl Watch for Exchange {
             None => TokenForm::default(),
         };
         let client = token_request::client_auth(self.basic.as_ref(), &form);
-        let ended = self.response.end(ending, self.started);
+        let Some(ended) = self.response.end(ending, self.started) else {
+            return;
+        };
         let finished = Finished {
             generation: self.generation,
             accepted: self.accepted,
