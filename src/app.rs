@@ -123,9 +123,10 @@ async fn serve(
     let generations = Arc::new(Generations::new(live, durable));
     events::ConfigLoaded.emit(&metrics);
     let protocol = Protocol::from(fixed.connector.protocol);
-    // One upstream pool per worker: a pooled connection is driven by the thread that opened it.
+    // Shared by every worker: the replay memory and the connection budget.
     let token_endpoint = TokenEndpoint::new(inspector.clone(), fixed.error_body_bytes);
     let connections = Arc::new(Semaphore::new(fixed.max_connections));
+    // One upstream pool per worker: a pooled connection is driven by the thread that opened it.
     let shared = (0..workers::count(fixed.workers))
         .map(|_| {
             Ok(Shared {
