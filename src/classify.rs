@@ -41,6 +41,9 @@ pub struct Expected {
     pub origin: Option<String>,
 }
 
+/// The longest hint shown, in bytes.
+const MAX_HINT: usize = 1024;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     pub cause: Cause,
@@ -55,6 +58,12 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The hint as a log line or a page shows it: hints quote values from the token and the
+    /// request, so however many they quote, the sentence stays bounded.
+    pub fn shown_hint(&self) -> &str {
+        crate::base::text::prefix(&self.hint, MAX_HINT)
+    }
+
     pub fn new(
         cause: Cause,
         detail: Detail,

@@ -96,6 +96,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let settings = source.load()?;
     authlens::telemetry::logging::init(&settings.live.log_level, settings.fixed.log_format);
+    authlens::telemetry::contain::install_panic_hook();
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     // Background work only (signals, key refresh, health, admin): the proxy runs on its own
     // single-threaded worker runtimes, `settings.fixed.workers` of them (see app).

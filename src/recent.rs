@@ -117,7 +117,7 @@ impl Recent {
         let group = match inner.index.get(&key) {
             Some(&g) => {
                 let g_ref = &mut inner.groups[usize::from(g)];
-                g_ref.hint.clone_from(&f.hint);
+                g_ref.hint = f.shown_hint().to_string();
                 g_ref.confidence = f.confidence;
                 g_ref.example = example;
                 g_ref.example_at = at;
@@ -131,7 +131,7 @@ impl Recent {
                     key,
                     route: route.to_string(),
                     confidence: f.confidence,
-                    hint: f.hint.clone(),
+                    hint: f.shown_hint().to_string(),
                     example,
                     example_at: at,
                 });
@@ -155,14 +155,7 @@ impl Recent {
 }
 
 fn bounded(s: &str) -> String {
-    if s.len() <= MAX_FIELD {
-        return s.to_string();
-    }
-    let mut end = MAX_FIELD;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    crate::base::text::shortened(s, MAX_FIELD)
 }
 
 /// The facts of the exchange's log line (CONTRACT §4) that help on-call, minus the client's

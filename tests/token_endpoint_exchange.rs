@@ -262,6 +262,21 @@ async fn every_step_2_defect_is_named_and_passes_through() {
             vec![ID_TOKEN],
         ),
         (
+            // The ID token in the type's place (and its own): a secret in a plain parameter.
+            s.exchange("swapped", |p| {
+                let token = p
+                    .iter()
+                    .find(|(k, _)| *k == "subject_token")
+                    .unwrap()
+                    .1
+                    .clone();
+                set(p, "subject_token_type", &token);
+            }),
+            "te_subject_token_invalid",
+            "type",
+            vec!["(a token,"],
+        ),
+        (
             s.exchange("forged", |p| set(p, "subject_token", &forged)),
             "te_subject_token_invalid",
             "signature",
@@ -361,6 +376,16 @@ async fn every_step_2_defect_is_named_and_passes_through() {
         ),
     ];
     secrets.push("wrong-MARKER".into());
+    // The Basic credentials, whole and encoded, and every subject token sent.
+    secrets.push(basic.trim_start_matches("Basic ").to_string());
+    for (case, ..) in &rows {
+        secrets.extend(
+            case.pairs
+                .iter()
+                .filter(|(k, _)| *k == "subject_token")
+                .map(|(_, v)| v.clone()),
+        );
+    }
     for (mut case, cause, detail, words) in rows {
         if case.id == "basic" {
             case.headers.push(("authorization", basic.clone()));

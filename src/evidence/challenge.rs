@@ -59,11 +59,7 @@ impl UpstreamWords {
 
 /// Control characters become spaces; the text is cut at `max` bytes on a char boundary.
 pub(crate) fn clean(text: &str, max: usize) -> String {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end]
+    crate::base::text::prefix(text, max)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()

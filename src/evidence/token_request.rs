@@ -100,6 +100,24 @@ const FIELDS: &[&str] = &[
     "client_secret",
 ];
 
+/// The longest plain parameter kept; a URN, a URL or a scope list fits with room to spare.
+const MAX_PLAIN: usize = 512;
+
+/// A plain parameter's value as it may be logged and quoted in hints. A token sent in the wrong
+/// parameter (a swapped `subject_token` and `subject_token_type`, say) is a secret: only its
+/// shape is kept. Anything else is cut to `MAX_PLAIN` bytes.
+fn plain_value(value: String) -> String {
+    let looks_like_jwt =
+        value.starts_with("eyJ") && value.bytes().filter(|&b| b == b'.').count() >= 2;
+    if looks_like_jwt {
+        format!("(a token, {} bytes)", value.len())
+    } else if value.len() > MAX_PLAIN {
+        crate::base::text::shortened(&value, MAX_PLAIN)
+    } else {
+        value
+    }
+}
+
 impl TokenForm {
     /// Reads `encoded`, whole parameters of a form body; `read` says whether that is all of it.
     pub fn parse(encoded: &[u8], read: FormRead) -> Self {
@@ -144,7 +162,7 @@ impl TokenForm {
                 return;
             }
         };
-        *slot = Some(value);
+        *slot = Some(plain_value(value));
     }
 
     /// Whether `name` was sent (and so is not missing). Unknown past a cut.

@@ -44,7 +44,7 @@ macro_rules! failure_line {
             cause = $f.cause.label(),
             category = $f.cause.category().label(),
             detail = $f.detail.label(),
-            hint = $f.hint.as_str(),
+            hint = $f.shown_hint(),
             confidence = $f.confidence.label(),
             secondary_causes = secondary_text($f),
             user_agent.original = $x.request.user_agent.as_ref().map(header_text),
@@ -59,14 +59,7 @@ macro_rules! failure_line {
 const MAX_FIELD: usize = 256;
 
 fn bounded(s: &str) -> &str {
-    if s.len() <= MAX_FIELD {
-        return s;
-    }
-    let mut end = MAX_FIELD;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    crate::base::text::prefix(s, MAX_FIELD)
 }
 
 fn header_text(v: &http::HeaderValue) -> &str {
@@ -396,7 +389,7 @@ impl HealthProbe<'_> {
                 cause = f.cause.label(),
                 category = f.cause.category().label(),
                 detail = f.detail.label(),
-                hint = f.hint.as_str(),
+                hint = f.shown_hint(),
                 confidence = f.confidence.label(),
                 url.path = self.path,
                 http.response.status_code = self.status,

@@ -140,7 +140,15 @@ pub fn expect_line(
 pub async fn assert_no_secrets(authlens: &Authlens, secrets: &[String]) {
     let out = authlens.raw_output();
     let metrics = authlens.metrics().await;
+    // The recent-failures pages show hints and token facts: a debug endpoint counts too.
+    let mut pages = String::new();
+    for page in ["/failures", "/failures.html"] {
+        let url = format!("{}{page}", authlens.admin);
+        let reply = crate::support::send(crate::support::client::get(&url)).await;
+        pages.push_str(&String::from_utf8_lossy(&reply.body));
+    }
     for s in secrets {
+        assert!(!pages.contains(s.as_str()), "a secret is on /failures");
         assert!(!s.is_empty());
         assert!(
             !out.contains(s.as_str()),

@@ -115,16 +115,7 @@ impl Check {
     /// What the token had. Token values come from the client, so they are cut to a length
     /// a log line can carry.
     pub fn actual(mut self, v: impl Into<String>) -> Self {
-        let mut v = v.into();
-        if v.len() > MAX_ACTUAL {
-            let mut end = MAX_ACTUAL;
-            while !v.is_char_boundary(end) {
-                end -= 1;
-            }
-            v.truncate(end);
-            v.push('…');
-        }
-        self.actual = Some(v);
+        self.actual = Some(crate::base::text::shortened(&v.into(), MAX_ACTUAL));
         self
     }
 

@@ -49,3 +49,22 @@ fn basic_client_id_without_the_secret() {
     assert_eq!(client_auth(None, &form), ClientAuth::Post);
     assert_eq!(client_auth(None, &TokenForm::default()), ClientAuth::None);
 }
+
+#[test]
+fn a_token_in_a_plain_parameter_is_kept_as_its_shape_and_long_values_are_cut() {
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJlbWFpbCI6ImFAYi5jIn0.SIGNATURE";
+    let body = format!(
+        "subject_token={jwt}&subject_token_type={jwt}&scope={}",
+        "s".repeat(2000)
+    );
+    let f = TokenForm::parse(body.as_bytes(), FormRead::Complete);
+    assert_eq!(f.subject_token.as_ref().map(Secret::as_str), Some(jwt));
+    let shown = f.subject_token_type.as_deref().unwrap();
+    assert_eq!(shown, format!("(a token, {} bytes)", jwt.len()));
+    assert!(!format!("{f:?}").contains("SIGNATURE"));
+    let scope = f.scope.as_deref().unwrap();
+    assert!(
+        scope.len() <= 512 + '…'.len_utf8() && scope.ends_with('…'),
+        "{scope}"
+    );
+}

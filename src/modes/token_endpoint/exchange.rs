@@ -131,15 +131,21 @@ impl Watch for Exchange {
             finished.emit(None);
             return;
         };
-        // Verification may fetch keys: it runs after the response has gone to the client.
-        let inspector = self.inspector;
+        // Verification may fetch keys: it runs after the response has gone to the client, on a
+        // task of its own, so that a panic in it still leaves the exchange classified (without
+        // the assertion's verdict), as in the resource-server mode.
+        let (inspector, g, endpoint) = (self.inspector, finished.generation.clone(), self.endpoint);
         tokio::spawn(async move {
-            let g = &finished.generation;
-            let endpoint = &g.policy.token_endpoints.list[finished.endpoint];
-            let report = inspector
-                .verify_assertion(&g.trust, endpoint, token.as_str())
-                .await;
-            finished.emit(Some(&report));
+            let verify = tokio::spawn(async move {
+                let endpoint = &g.policy.token_endpoints.list[endpoint];
+                inspector
+                    .verify_assertion(&g.trust, endpoint, token.as_str())
+                    .await
+            });
+            match verify.await {
+                Ok(report) => finished.emit(Some(&report)),
+                Err(_) => finished.emit(None),
+            }
         });
     }
 }
