@@ -71,6 +71,13 @@ impl<A: Observer, B: Observer> Observer for Either<A, B> {
         }
     }
 
+    fn trailers(&mut self, trailers: &HeaderMap) {
+        match self {
+            Either::A(a) => a.trailers(trailers),
+            Either::B(b) => b.trailers(trailers),
+        }
+    }
+
     fn end(&mut self) {
         match self {
             Either::A(a) => a.end(),

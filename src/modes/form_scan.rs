@@ -71,6 +71,9 @@ impl<T> Observer for FormScan<T> {
         }
     }
 
+    /// A form body's trailers say nothing about its fields.
+    fn trailers(&mut self, _: &HeaderMap) {}
+
     fn end(&mut self) {
         self.conclude(true);
     }

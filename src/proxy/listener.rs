@@ -62,8 +62,8 @@ pub async fn serve<A: Accept, M: Mode>(
                         continue;
                     }
                 };
-                let generation = shared.generations.current();
-                let metrics = generation.metrics.global();
+                // The registry outlives generations: no generation needs loading per connection.
+                let metrics = &shared.generations.durable.metrics;
                 let Ok(permit) = shared.connections.clone().try_acquire_owned() else {
                     // Closed at once: a connection over the limit costs no buffers.
                     drop(stream);
@@ -95,7 +95,7 @@ pub async fn serve<A: Accept, M: Mode>(
                     let Err(e) = ended else { return };
                     match rejection(&*e, &head, max_head) {
                         Some(detail) => RequestRejected { detail, client: peer }
-                            .emit(shared.generations.current().metrics.global()),
+                            .emit(&shared.generations.durable.metrics),
                         None => tracing::debug!(error = %e, "client connection ended with an error"),
                     }
                 });

@@ -11,10 +11,9 @@ use std::task::{Context, Poll, ready};
 /// What a `Tapped` body tells its observer. `end` may be called more than once.
 pub trait Observer {
     fn data(&mut self, data: &Bytes);
-    /// The body's trailers (gRPC's status travels in them).
-    fn trailers(&mut self, trailers: &HeaderMap) {
-        let _ = trailers;
-    }
+    /// The body's trailers (gRPC's status travels in them). No default, as for
+    /// `Watch::response_trailers`: a wrapper must pass them on.
+    fn trailers(&mut self, trailers: &HeaderMap);
     /// The body was delivered whole.
     fn end(&mut self);
     /// The peer broke off in the middle.
