@@ -416,6 +416,12 @@ async fn every_step_2_defect_is_named_and_passes_through() {
     assert_eq!(line["token.fingerprint"].as_str().map(str::len), Some(16));
     a.wait_metric(&series("te_invalid_target", "trailing_slash"), 1.0)
         .await;
+    // The good exchange was recorded (as a 2xx) and no line names a cause for it.
+    a.wait_metric(
+        "authlens_requests_total{method=\"POST\",route=\"idp_token\",status_class=\"2xx\"}",
+        1.0,
+    )
+    .await;
     assert!(
         a.logs()
             .iter()

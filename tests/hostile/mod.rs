@@ -60,8 +60,8 @@ pub fn rss(pid: u32) -> u64 {
 /// Open file descriptors of `pid`.
 pub fn fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+        .expect("/proc/PID/fd")
+        .count()
 }
 
 /// The `request_rejected` series for `detail`.
