@@ -7,7 +7,7 @@ use crate::classify::token_endpoint::{self, TokenExchange};
 use crate::evidence::token::checks::TokenKind;
 use crate::evidence::token::{TokenReport, Verdict};
 use crate::evidence::token_request::{
-    ClientAuth, FormRead, ID_JAG_TYPE, ID_TOKEN_TYPE, JWT_BEARER, TOKEN_EXCHANGE, TokenForm,
+    ClientAuth, FormRead, ID_JAG_TYPE, ID_TOKEN_TYPE, JWT_BEARER, TOKEN_EXCHANGE, TokenForm, encode,
 };
 use crate::facts::{Outcome, ResponseFacts};
 use crate::inspect::Standalone;
@@ -95,15 +95,7 @@ pub(super) async fn check(
             ],
         )
     };
-    let mut form = TokenForm::parse(
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&")
-            .as_bytes(),
-        FormRead::Complete,
-    );
+    let mut form = TokenForm::parse(encode(&pairs).as_bytes(), FormRead::Complete);
     form.client_id = client;
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static("application/json"));
