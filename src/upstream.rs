@@ -1,10 +1,10 @@
-//! The upstream leg: the pooled client and connector (shared by the proxy and the health probe,
+//! The upstream leg: each worker's pooled client and the connector (shared by the proxy and the health probe,
 //! so both fail the same way), host-name resolution, and naming what went wrong in transport.
 
 mod client;
 mod errors;
+mod pool;
 
-pub use client::{
-    Protocol, ResolveError, Resolver, UpstreamClient, UpstreamConnector, build_client, connector,
-};
+pub use client::{Protocol, ResolveError, Resolver, UpstreamConnector, build_client, connector};
 pub use errors::transport_failure;
+pub use pool::{Outgoing, RequestError, UpstreamBody, UpstreamClient};

@@ -4,6 +4,7 @@
 
 use super::phase::{Ending, Watch};
 use super::tap::{Observer, Tapped};
+use crate::upstream::{Outgoing, UpstreamBody};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,8 +59,9 @@ fn gone<W: Watch>(watch: Option<W>, cut: &AtomicBool) {
     }
 }
 
-/// The upstream's response body with the watch riding along.
-pub type ResponseBody<W> = Tapped<ResponseWatch<W>>;
+/// The upstream's response body with the watch riding along; `B` is the request body type of
+/// the upstream client that fetched it.
+pub type ResponseBody<W, B> = Tapped<ResponseWatch<W>, UpstreamBody<B>>;
 
 pub struct ResponseWatch<W: Watch> {
     watch: Option<W>,
@@ -68,11 +70,11 @@ pub struct ResponseWatch<W: Watch> {
     cut: Arc<AtomicBool>,
 }
 
-pub fn response_body<W: Watch>(
-    inner: hyper::body::Incoming,
+pub fn response_body<W: Watch, B: Outgoing>(
+    inner: UpstreamBody<B>,
     guard: Guard<W>,
     chunks: bool,
-) -> ResponseBody<W> {
+) -> ResponseBody<W, B> {
     let (watch, cut) = guard.take();
     Tapped::new(inner, ResponseWatch { watch, chunks, cut })
 }

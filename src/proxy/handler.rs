@@ -6,7 +6,7 @@ use super::answer::synthetic_response;
 use super::body::{Guard, ResponseBody, response_body};
 use super::phase::{Ending, Mode, Watch};
 use super::tap::Tapped;
-use super::{Shared, headers, upgrade};
+use super::{RequestBody, Shared, headers, upgrade};
 use crate::facts::{Fault, RequestFacts, TransportError};
 use crate::upstream::transport_failure;
 use bytes::Bytes;
@@ -17,13 +17,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub type ProxyBody<W> = Either<ResponseBody<W>, Full<Bytes>>;
+pub type ProxyBody<M> = Either<ResponseBody<<M as Mode>::Watch, RequestBody<M>>, Full<Bytes>>;
 
 pub async fn handle<M: Mode>(
     shared: Arc<Shared<M>>,
     conn: Connection,
     mut req: Request<Incoming>,
-) -> Result<Response<ProxyBody<M::Watch>>, Infallible> {
+) -> Result<Response<ProxyBody<M>>, Infallible> {
     let started = Instant::now();
     // Loaded once: this exchange keeps the generation it started with.
     let generation = shared.generations.current();

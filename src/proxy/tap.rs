@@ -57,18 +57,23 @@ impl<O: Observer> Observer for Option<O> {
     }
 }
 
-pub struct Tapped<O: Observer> {
-    inner: Incoming,
+/// A body (the client's request body, or the upstream's answer) with its observer.
+pub struct Tapped<O: Observer, B: Body = Incoming> {
+    inner: B,
     observer: O,
 }
 
-impl<O: Observer> Tapped<O> {
-    pub fn new(inner: Incoming, observer: O) -> Self {
+impl<O: Observer, B: Body> Tapped<O, B> {
+    pub fn new(inner: B, observer: O) -> Self {
         Tapped { inner, observer }
     }
 }
 
-impl<O: Observer + Unpin> Body for Tapped<O> {
+impl<O, B> Body for Tapped<O, B>
+where
+    O: Observer + Unpin,
+    B: Body<Data = Bytes, Error = hyper::Error> + Unpin,
+{
     type Data = Bytes;
     type Error = hyper::Error;
 
@@ -104,7 +109,7 @@ impl<O: Observer + Unpin> Body for Tapped<O> {
     }
 }
 
-impl<O: Observer> Drop for Tapped<O> {
+impl<O: Observer, B: Body> Drop for Tapped<O, B> {
     fn drop(&mut self) {
         self.observer.dropped(self.inner.is_end_stream());
     }

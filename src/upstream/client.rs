@@ -1,14 +1,13 @@
 //! The pooled keep-alive client to the upstream: plain HTTP or TLS (rustls), with a choice of
 //! resolver for the upstream's host name.
 
+use super::pool::{Outgoing, UpstreamClient};
 use crate::base::tls::{CaError, client_config};
 use crate::config::{ConnectorSettings, UpstreamProtocol};
 use http::Version;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
@@ -18,8 +17,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub type UpstreamConnector = HttpsConnector<HttpConnector<Resolver>>;
-/// The pooled client, for any request body type the caller streams.
-pub type UpstreamClient<B> = Client<UpstreamConnector, B>;
 
 /// What the upstream connection speaks; any client (h1 or h2) is served over it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,22 +159,18 @@ pub fn connector(
     })
 }
 
+/// A worker's client, for any request body type the caller streams.
 pub fn build_client<B>(
     settings: &ConnectorSettings,
     resolver: &Resolver,
     protocol: Protocol,
 ) -> Result<UpstreamClient<B>, CaError>
 where
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
+    B: Outgoing,
 {
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(settings.idle_timeout)
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .http2_only(protocol == Protocol::H2c)
-        // hyper's floor for its read buffer is 8 KiB.
-        .http1_max_buf_size(settings.max_header_bytes.max(8192))
-        .http1_max_headers(settings.max_headers)
-        .build(connector(settings, resolver, protocol)?))
+    Ok(UpstreamClient::new(
+        connector(settings, resolver, protocol)?,
+        settings,
+        protocol,
+    ))
 }

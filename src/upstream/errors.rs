@@ -1,6 +1,6 @@
 //! Naming transport failures from the client stack's error chain.
 
-use super::ResolveError;
+use super::{RequestError, ResolveError};
 use crate::base::error::chain;
 use crate::facts::{TlsProblem, TransportError};
 use http::Uri;
@@ -10,10 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 /// Names a failed upstream request; a refusal is completed with the loopback probe.
-pub async fn transport_failure(
-    err: &hyper_util::client::legacy::Error,
-    upstream: &Uri,
-) -> TransportError {
+pub async fn transport_failure(err: &RequestError, upstream: &Uri) -> TransportError {
     match transport_error(err) {
         TransportError::Refused { .. } => TransportError::Refused {
             loopback_answers: loopback_answers(upstream).await,
@@ -23,7 +20,7 @@ pub async fn transport_failure(
 }
 
 /// Walks the error's `source()` chain for the first thing that names the failure.
-fn transport_error(err: &hyper_util::client::legacy::Error) -> TransportError {
+fn transport_error(err: &RequestError) -> TransportError {
     for e in chain(err) {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return TransportError::Tls(tls_problem(tls));

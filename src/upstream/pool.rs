@@ -1,0 +1,367 @@
+//! The upstream client each worker owns: connections opened through the connector and reused
+//! by that worker alone. A request takes an idle HTTP/1.1 connection (or the worker's HTTP/2
+//! one), and its response body hands the connection back when it ends. There is no pool task
+//! and no task spawned per request: hyper-util's legacy client spent about 1 µs of each
+//! request on those (docs/performance.md).
+
+use super::client::{Protocol, UpstreamConnector};
+use crate::config::ConnectorSettings;
+use bytes::Bytes;
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderValue, Request, Response, Uri, header};
+use http_body::{Body, Frame, SizeHint};
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::client::legacy::connect::Connection as _;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tower_service::Service;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A request body the client can stream to the upstream.
+pub trait Outgoing: Body<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static {}
+
+impl<T> Outgoing for T where T: Body<Data = Bytes, Error: Into<BoxError>> + Send + Unpin + 'static {}
+
+/// Why a request got no response. The connector's and hyper's errors are the sources, so
+/// `transport_failure` walks the same chain it always has.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("cannot connect to the upstream")]
+    Connect(#[source] BoxError),
+    #[error("the upstream connection's handshake failed")]
+    Handshake(#[source] hyper::Error),
+    #[error("the upstream request failed")]
+    Send(#[source] hyper::Error),
+}
+
+impl RequestError {
+    pub fn is_connect(&self) -> bool {
+        matches!(self, RequestError::Connect(_))
+    }
+}
+
+/// One worker's connections to the upstream, for request bodies of type `B`.
+pub struct UpstreamClient<B> {
+    pool: Arc<Pool<B>>,
+}
+
+struct Pool<B> {
+    connector: UpstreamConnector,
+    protocol: Protocol,
+    h1: http1::Builder,
+    h2: http2::Builder<TokioExecutor>,
+    idle_timeout: Duration,
+    /// Most recently used last; expired ones are dropped from the front.
+    idle: Mutex<Vec<Idle<B>>>,
+    /// One HTTP/2 connection carries every request it can.
+    multiplexed: Mutex<Option<(Origin, http2::SendRequest<B>)>>,
+}
+
+/// Where a connection goes: `upstream.url` reloads live, so a connection to the old URL's
+/// origin is never handed a request for the new one.
+#[derive(Clone, PartialEq, Eq)]
+struct Origin {
+    scheme: Option<Scheme>,
+    authority: Option<Authority>,
+}
+
+impl Origin {
+    fn of(uri: &Uri) -> Self {
+        Origin {
+            scheme: uri.scheme().cloned(),
+            authority: uri.authority().cloned(),
+        }
+    }
+
+    fn is(&self, uri: &Uri) -> bool {
+        self.scheme.as_ref() == uri.scheme() && self.authority.as_ref() == uri.authority()
+    }
+}
+
+struct Idle<B> {
+    origin: Origin,
+    sender: http1::SendRequest<B>,
+    since: Instant,
+}
+
+enum Sender<B> {
+    /// Its origin, and whether it came from the pool (a stale one may refuse a request).
+    H1(Origin, http1::SendRequest<B>, bool),
+    H2(http2::SendRequest<B>),
+}
+
+impl<B> UpstreamClient<B>
+where
+    B: Outgoing,
+{
+    pub fn new(
+        connector: UpstreamConnector,
+        settings: &ConnectorSettings,
+        protocol: Protocol,
+    ) -> Self {
+        let mut h1 = http1::Builder::new();
+        // hyper's floor for its read buffer is 8 KiB.
+        h1.max_buf_size(settings.max_header_bytes.max(8192))
+            .max_headers(settings.max_headers);
+        let mut h2 = http2::Builder::new(TokioExecutor::new());
+        h2.timer(TokioTimer::new());
+        UpstreamClient {
+            pool: Arc::new(Pool {
+                connector,
+                protocol,
+                h1,
+                h2,
+                idle_timeout: settings.idle_timeout,
+                idle: Mutex::default(),
+                multiplexed: Mutex::default(),
+            }),
+        }
+    }
+
+    /// Sends `req` (its URI absolute, the upstream's) on a reused or a new connection.
+    pub async fn request(
+        &self,
+        req: Request<B>,
+    ) -> Result<Response<UpstreamBody<B>>, RequestError> {
+        let sender = match self.pool.checkout(req.uri()) {
+            Some(sender) => sender,
+            None => self.pool.connect(req.uri()).await?,
+        };
+        match self.pool.send(sender, req).await {
+            Ok(resp) => Ok(resp),
+            // A pooled connection the upstream closed just as it was taken gives the request
+            // back unsent: it goes once more, on a new connection.
+            Err((e, Some(req))) => match self.pool.connect(req.uri()).await {
+                Ok(sender) => self.pool.send(sender, req).await.map_err(|(e, _)| e),
+                Err(_) => Err(e),
+            },
+            Err((e, None)) => Err(e),
+        }
+    }
+}
+
+impl<B> Pool<B>
+where
+    B: Outgoing,
+{
+    fn checkout(&self, uri: &Uri) -> Option<Sender<B>> {
+        if let Some((origin, h2)) = &*lock(&self.multiplexed)
+            && origin.is(uri)
+            && !h2.is_closed()
+        {
+            return Some(Sender::H2(h2.clone()));
+        }
+        let mut idle = lock(&self.idle);
+        while let Some(Idle {
+            origin,
+            sender,
+            since,
+        }) = idle.pop()
+        {
+            if origin.is(uri) && since.elapsed() <= self.idle_timeout && sender.is_ready() {
+                return Some(Sender::H1(origin, sender, true));
+            }
+        }
+        None
+    }
+
+    async fn connect(&self, uri: &Uri) -> Result<Sender<B>, RequestError> {
+        let mut connector = self.connector.clone();
+        std::future::poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .map_err(RequestError::Connect)?;
+        let io = connector
+            .call(uri.clone())
+            .await
+            .map_err(RequestError::Connect)?;
+        let origin = Origin::of(uri);
+        if self.protocol == Protocol::H2c || io.connected().is_negotiated_h2() {
+            let (sender, conn) = self
+                .h2
+                .handshake(io)
+                .await
+                .map_err(RequestError::Handshake)?;
+            tokio::spawn(conn);
+            *lock(&self.multiplexed) = Some((origin, sender.clone()));
+            return Ok(Sender::H2(sender));
+        }
+        let (sender, conn) = self
+            .h1
+            .handshake(io)
+            .await
+            .map_err(RequestError::Handshake)?;
+        tokio::spawn(conn.with_upgrades());
+        Ok(Sender::H1(origin, sender, false))
+    }
+
+    /// On failure, the request comes back if a pooled connection refused it unsent.
+    async fn send(
+        self: &Arc<Self>,
+        sender: Sender<B>,
+        mut req: Request<B>,
+    ) -> Result<Response<UpstreamBody<B>>, (RequestError, Option<Request<B>>)> {
+        match sender {
+            Sender::H2(mut sender) => match sender.try_send_request(req).await {
+                Ok(resp) => Ok(resp.map(|b| UpstreamBody::new(b, None))),
+                Err(mut e) => {
+                    let unsent = e.take_message();
+                    Err((RequestError::Send(e.into_error()), unsent))
+                }
+            },
+            Sender::H1(origin, mut sender, reused) => {
+                origin_form(&mut req);
+                match sender.try_send_request(req).await {
+                    Ok(resp) => {
+                        let back = Back {
+                            pool: self.clone(),
+                            origin,
+                            sender,
+                        };
+                        Ok(resp.map(|b| UpstreamBody::new(b, Some(back))))
+                    }
+                    Err(mut e) => {
+                        let unsent = e.take_message().filter(|_| reused);
+                        Err((RequestError::Send(e.into_error()), unsent.map(absolute)))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Back to the pool once hyper says the connection is free: at once when the response was
+    /// read to its end (the usual case), else when the rest of the request body has gone.
+    fn give_back(self: Arc<Self>, origin: Origin, mut sender: http1::SendRequest<B>) {
+        if sender.is_ready() {
+            self.push(origin, sender);
+        } else if !sender.is_closed() {
+            tokio::spawn(async move {
+                if sender.ready().await.is_ok() {
+                    self.push(origin, sender);
+                }
+            });
+        }
+    }
+
+    fn push(&self, origin: Origin, sender: http1::SendRequest<B>) {
+        let now = Instant::now();
+        let mut idle = lock(&self.idle);
+        let expired = idle
+            .iter()
+            .take_while(|i| now.duration_since(i.since) > self.idle_timeout)
+            .count();
+        idle.drain(..expired);
+        idle.push(Idle {
+            origin,
+            sender,
+            since: now,
+        });
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Nothing is left half-done under these locks.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// HTTP/1.1 names the target by path (origin form) and the host by `Host`; an HTTP/2 client
+/// without `Host` gets the upstream's.
+fn origin_form<B>(req: &mut Request<B>) {
+    if !req.headers().contains_key(header::HOST)
+        && let Some(host) = req
+            .uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        req.headers_mut().insert(header::HOST, host);
+    }
+    let path = req
+        .uri()
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    // The absolute URI is kept aside for a retry on a new connection.
+    let absolute = std::mem::replace(req.uri_mut(), Uri::from(path));
+    req.extensions_mut().insert(Absolute(absolute));
+}
+
+#[derive(Clone)]
+struct Absolute(Uri);
+
+/// Undoes `origin_form` on a request that was never sent.
+fn absolute<B>(mut req: Request<B>) -> Request<B> {
+    if let Some(Absolute(uri)) = req.extensions_mut().remove() {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+/// The way home for an HTTP/1.1 connection once its response has been read to the end.
+struct Back<B> {
+    pool: Arc<Pool<B>>,
+    origin: Origin,
+    sender: http1::SendRequest<B>,
+}
+
+/// The upstream's response body; an HTTP/1.1 connection goes back to the pool when it ends.
+pub struct UpstreamBody<B> {
+    inner: Incoming,
+    back: Option<Back<B>>,
+}
+
+impl<B> UpstreamBody<B>
+where
+    B: Outgoing,
+{
+    fn new(inner: Incoming, back: Option<Back<B>>) -> Self {
+        let mut body = UpstreamBody { inner, back };
+        // No body at all (HEAD, 204, 304): the connection is free already.
+        body.ended();
+        body
+    }
+
+    fn ended(&mut self) {
+        if self.inner.is_end_stream()
+            && let Some(Back {
+                pool,
+                origin,
+                sender,
+            }) = self.back.take()
+        {
+            pool.give_back(origin, sender);
+        }
+    }
+}
+
+impl<B> Body for UpstreamBody<B>
+where
+    B: Outgoing,
+{
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx));
+        match &polled {
+            Some(Ok(_)) | None => self.ended(),
+            // A body cut short leaves the connection mid-message: it is not reused.
+            Some(Err(_)) => self.back = None,
+        }
+        Poll::Ready(polled)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
