@@ -226,7 +226,8 @@ where
                     }
                     Err(mut e) => {
                         let unsent = e.take_message().filter(|_| reused);
-                        Err((RequestError::Send(e.into_error()), unsent.map(absolute)))
+                        let unsent = unsent.map(|req| absolute(req, &origin));
+                        Err((RequestError::Send(e.into_error()), unsent))
                     }
                 }
             }
@@ -284,17 +285,16 @@ fn origin_form<B>(req: &mut Request<B>) {
         .path_and_query()
         .cloned()
         .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    // The absolute URI is kept aside for a retry on a new connection.
-    let absolute = std::mem::replace(req.uri_mut(), Uri::from(path));
-    req.extensions_mut().insert(Absolute(absolute));
+    *req.uri_mut() = Uri::from(path);
 }
 
-#[derive(Clone)]
-struct Absolute(Uri);
-
-/// Undoes `origin_form` on a request that was never sent.
-fn absolute<B>(mut req: Request<B>) -> Request<B> {
-    if let Some(Absolute(uri)) = req.extensions_mut().remove() {
+/// Undoes `origin_form` on a request that was never sent, for a retry on a new connection.
+fn absolute<B>(mut req: Request<B>, origin: &Origin) -> Request<B> {
+    let mut parts = http::uri::Parts::default();
+    parts.scheme = origin.scheme.clone();
+    parts.authority = origin.authority.clone();
+    parts.path_and_query = req.uri().path_and_query().cloned();
+    if let Ok(uri) = Uri::from_parts(parts) {
         *req.uri_mut() = uri;
     }
     req
@@ -363,5 +363,41 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_form_keeps_the_host_and_a_retry_gets_the_absolute_uri_back() {
+        let uri: Uri = "https://api.internal:8443/v1/items?page=2".parse().unwrap();
+        let mut req = Request::get(uri.clone()).body(()).unwrap();
+        origin_form(&mut req);
+        assert_eq!(req.uri(), "/v1/items?page=2");
+        assert_eq!(req.headers()[header::HOST], "api.internal:8443");
+        let req = absolute(req, &Origin::of(&uri));
+        assert_eq!(req.uri(), &uri);
+    }
+
+    #[test]
+    fn a_client_host_is_kept_and_an_empty_path_becomes_the_root() {
+        let uri: Uri = "http://10.0.0.7:8080".parse().unwrap();
+        let mut req = Request::get(uri)
+            .header(header::HOST, "api.example")
+            .body(())
+            .unwrap();
+        origin_form(&mut req);
+        assert_eq!(req.uri(), "/");
+        assert_eq!(req.headers()[header::HOST], "api.example");
+    }
+
+    #[test]
+    fn an_origin_matches_scheme_and_authority_only() {
+        let origin = Origin::of(&"http://a.internal:80/x".parse().unwrap());
+        assert!(origin.is(&"http://a.internal:80/y?z".parse().unwrap()));
+        assert!(!origin.is(&"https://a.internal:80/x".parse().unwrap()));
+        assert!(!origin.is(&"http://b.internal:80/x".parse().unwrap()));
     }
 }
