@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Holds the watch until the response body takes it; dropped unfinished, the client left.
+/// The watch is boxed: it is most of a kilobyte, and the exchange's future and the response
+/// body that carry it are moved several times per request.
 pub struct Guard<W: Watch> {
-    watch: Option<W>,
+    watch: Option<Box<W>>,
     cut: Arc<AtomicBool>,
 }
 
@@ -19,7 +21,7 @@ impl<W: Watch> Guard<W> {
     /// `cut` is the listener's drain-deadline flag (`Shared::cut`).
     pub fn new(watch: W, cut: Arc<AtomicBool>) -> Self {
         Guard {
-            watch: Some(watch),
+            watch: Some(Box::new(watch)),
             cut,
         }
     }
@@ -38,7 +40,7 @@ impl<W: Watch> Guard<W> {
         }
     }
 
-    fn take(mut self) -> (Option<W>, Arc<AtomicBool>) {
+    fn take(mut self) -> (Option<Box<W>>, Arc<AtomicBool>) {
         (self.watch.take(), self.cut.clone())
     }
 }
@@ -51,7 +53,7 @@ impl<W: Watch> Drop for Guard<W> {
 
 /// An unfinished watch dropped: the client left, unless the drain deadline cut the exchange
 /// (then it was counted once as a drain cut and its watch ends without a verdict).
-fn gone<W: Watch>(watch: Option<W>, cut: &AtomicBool) {
+fn gone<W: Watch>(watch: Option<Box<W>>, cut: &AtomicBool) {
     if let Some(w) = watch
         && !cut.load(Ordering::Relaxed)
     {
@@ -64,7 +66,7 @@ fn gone<W: Watch>(watch: Option<W>, cut: &AtomicBool) {
 pub type ResponseBody<W, B> = Tapped<ResponseWatch<W>, UpstreamBody<B>>;
 
 pub struct ResponseWatch<W: Watch> {
-    watch: Option<W>,
+    watch: Option<Box<W>>,
     /// The head asked for the body's chunks.
     chunks: bool,
     cut: Arc<AtomicBool>,

@@ -77,7 +77,8 @@ pub async fn handle<M: Mode>(
                 error = %crate::base::error::chain_text(&e),
                 "upstream request failed"
             );
-            transport_failure(&e, &generation.upstream.uri).await
+            // Boxed: the failure path's state stays out of every exchange's future.
+            Box::pin(transport_failure(&e, &generation.upstream.uri)).await
         }
         Err(_elapsed) => TransportError::ResponseTimeout,
     };

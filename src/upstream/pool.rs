@@ -130,18 +130,22 @@ where
     ) -> Result<Response<UpstreamBody<B>>, RequestError> {
         let sender = match self.pool.checkout(req.uri()) {
             Some(sender) => sender,
-            None => self.pool.connect(req.uri()).await?,
+            // Boxed, like the retry below: a new connection's state would otherwise make every
+            // exchange's future kilobytes larger, and hyper moves that future per request.
+            None => Box::pin(self.pool.connect(req.uri())).await?,
         };
         match self.pool.send(sender, req).await {
             Ok(resp) => Ok(resp),
             // A pooled connection the upstream closed just as it was taken gives the request
-            // back unsent: it goes once more, on a new connection.
-            Err((e, Some(req))) => match self.pool.connect(req.uri()).await {
-                Ok(sender) => self.pool.send(sender, req).await.map_err(|(e, _)| e),
-                Err(_) => Err(e),
-            },
+            // back unsent: it goes once more, on a new connection, whose outcome is the answer.
+            Err((_, Some(req))) => Box::pin(self.retry(req)).await,
             Err((e, None)) => Err(e),
         }
+    }
+
+    async fn retry(&self, req: Request<B>) -> Result<Response<UpstreamBody<B>>, RequestError> {
+        let sender = self.pool.connect(req.uri()).await?;
+        self.pool.send(sender, req).await.map_err(|(e, _)| e)
     }
 }
 
