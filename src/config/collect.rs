@@ -51,21 +51,34 @@ impl Collector {
         let parsed = Uri::from_str(&v.value)
             .ok()
             .filter(|u| u.authority().is_some());
-        match parsed {
-            Some(u) if schemes.contains(&u.scheme_str().unwrap_or("")) => u,
-            _ => {
-                self.push(
-                    key,
-                    v,
-                    format!(
-                        "`{}` is not an absolute {} URL",
-                        v.value,
-                        schemes.join(" or ")
-                    ),
-                );
-                Uri::from_static("http://invalid.invalid/")
-            }
-        }
+        let problem = match parsed {
+            // Nothing here would send them, and a URL is logged and shown on /failures.
+            Some(u) if u.authority().is_some_and(|a| a.as_str().contains('@')) => format!(
+                "`{}` carries credentials; authlens does not send them, and a URL is logged: remove them",
+                without_credentials(&v.value)
+            ),
+            Some(u) if schemes.contains(&u.scheme_str().unwrap_or("")) => return u,
+            _ => format!(
+                "`{}` is not an absolute {} URL",
+                without_credentials(&v.value),
+                schemes.join(" or ")
+            ),
+        };
+        self.push(key, v, problem);
+        Uri::from_static("http://invalid.invalid/")
+    }
+}
+
+/// A URL as an error may quote it: whatever stands before an `@` in its authority (a user
+/// name and password) is replaced, even when the rest does not parse.
+fn without_credentials(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}…@{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_string(),
     }
 }
 

@@ -263,3 +263,21 @@ fn values_refused_while_parsing_name_their_key_in_lists_too() {
     );
     assert_eq!(p[0].key, "upstream.max_headers", "{p:?}");
 }
+
+#[test]
+fn a_url_with_credentials_is_refused_without_quoting_them() {
+    for url in [
+        "http://admin:s3cret@127.0.0.1:3000/",
+        "http://admin:s3cret@bad host/",
+        "admin:s3cret@127.0.0.1",
+    ] {
+        let p = problems(&format!("upstream:\n  url: \"{url}\"\n"));
+        assert_eq!(p.len(), 1, "{url}: {p:?}");
+        assert_eq!(p[0].key, "upstream.url");
+        let shown = p[0].to_string();
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("admin"),
+            "{shown}"
+        );
+    }
+}
