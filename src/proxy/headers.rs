@@ -114,11 +114,6 @@ pub fn prepare<B>(
 
     let headers = req.headers_mut();
     strip_hop_by_hop(headers, upgrade);
-    // HTTP/2 carries the host as `:authority` (the upstream's, from the URL): a `Host` that
-    // differs from it is not allowed there, and `X-Forwarded-Host` below keeps the client's.
-    if version == Version::HTTP_2 {
-        headers.remove(header::HOST);
-    }
     // An HTTP/1.1 upstream needs the host as `Host`.
     if from_h2
         && version == Version::HTTP_11

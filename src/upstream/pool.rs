@@ -210,13 +210,20 @@ where
         mut req: Request<B>,
     ) -> Result<Response<UpstreamBody<B>>, (RequestError, Option<Request<B>>)> {
         match sender {
-            Sender::H2(mut sender) => match sender.try_send_request(req).await {
-                Ok(resp) => Ok(resp.map(|b| UpstreamBody::new(b, None))),
-                Err(mut e) => {
-                    let unsent = e.take_message();
-                    Err((RequestError::Send(e.into_error()), unsent))
+            Sender::H2(mut sender) => {
+                // HTTP/2 carries the host as `:authority` (the upstream's, from the URL): a
+                // `Host` that differs from it is not allowed there (RFC 9113 §8.3.1), and
+                // `X-Forwarded-Host` keeps the client's. This holds for h2c and for h2 chosen
+                // by ALPN alike.
+                req.headers_mut().remove(header::HOST);
+                match sender.try_send_request(req).await {
+                    Ok(resp) => Ok(resp.map(|b| UpstreamBody::new(b, None))),
+                    Err(mut e) => {
+                        let unsent = e.take_message();
+                        Err((RequestError::Send(e.into_error()), unsent))
+                    }
                 }
-            },
+            }
             Sender::H1(origin, mut sender, reused) => {
                 origin_form(&mut req);
                 match sender.try_send_request(req).await {
