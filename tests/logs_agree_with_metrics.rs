@@ -13,8 +13,8 @@ use http::Request;
 use http_body_util::Full;
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use support::agree::{delta, failures_by_cause, logged_by_cause};
 use support::upstream::reply;
 use support::{Authlens, Upstream, send};
 use token_kit::{AUD, Idp, TestKey, claims, now};
@@ -379,52 +379,4 @@ async fn log_lines_counted_by_cause_equal_the_metric_deltas() {
     let fetch = authlens.wait_log(|v| v["message"] == "jwks fetch failed");
     assert!(fetch.get("cause").is_none(), "{fetch}");
     assert_eq!(fetch["event"], "jwks_fetch", "{fetch}");
-}
-
-/// `authlens_failures_total` summed by cause.
-fn failures_by_cause(metrics: &str) -> BTreeMap<String, u64> {
-    let mut by = BTreeMap::new();
-    for line in metrics
-        .lines()
-        .filter(|l| l.starts_with("authlens_failures_total{"))
-    {
-        let Some(cause) = line
-            .split("cause=\"")
-            .nth(1)
-            .and_then(|r| r.split('"').next())
-        else {
-            continue;
-        };
-        let n: f64 = line
-            .rsplit(' ')
-            .next()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0);
-        *by.entry(cause.to_string()).or_default() += n as u64;
-    }
-    by
-}
-
-fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-    after
-        .iter()
-        .map(|(c, n)| (c.clone(), n - before.get(c).copied().unwrap_or(0)))
-        .filter(|(_, n)| *n > 0)
-        .collect()
-}
-
-/// Log lines counted by `cause` and each of `secondary_causes`.
-fn logged_by_cause(lines: &[Value]) -> BTreeMap<String, u64> {
-    let mut by = BTreeMap::new();
-    for v in lines {
-        let secondary = v["secondary_causes"].as_str().unwrap_or("");
-        let causes = v["cause"]
-            .as_str()
-            .into_iter()
-            .chain(secondary.split(',').filter(|s| !s.is_empty()));
-        for c in causes {
-            *by.entry(c.to_string()).or_default() += 1;
-        }
-    }
-    by
 }

@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use support::agree::{assert_logs_agree, failures_by_cause};
 use support::{Authlens, send};
 use te_kit::*;
 use token_kit::{Idp, TestKey, now};
@@ -143,6 +144,7 @@ async fn authlib_id_jag_grant_failures_are_named() {
             jwks = idp.jwks_url()
         ),
     );
+    let before = failures_by_cause(&a.metrics().await);
     let stranger = TestKey::rsa("k1", Algorithm::RS256);
     let unknown_kid = TestKey::rsa("k9", Algorithm::RS256);
     let mut secrets = vec![SECRET_MARKER.to_string(), CLIENT_SECRET.to_string()];
@@ -412,6 +414,7 @@ async fn authlib_id_jag_grant_failures_are_named() {
             .into_iter()
             .filter(|t| t.len() > 20),
     );
+    assert_logs_agree(&a, &before, 10).await;
     assert_no_secrets(&a, &secrets).await;
 }
 

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use support::agree::{assert_logs_agree, failures_by_cause};
 use support::{Authlens, Upstream, send};
 use te_kit::idp::{API, AS_ISSUER, ENDLESS_HEAD, json_reply, oauth_error, token_exchange};
 use te_kit::*;
@@ -162,6 +163,7 @@ async fn every_step_2_defect_is_named_and_passes_through() {
             "authlens_failures_total{{category=\"token_endpoint\",cause=\"{cause}\",detail=\"{detail}\",route=\"idp_token\"}}"
         )
     };
+    let before = failures_by_cause(&a.metrics().await);
     // Pre-created at 0 before any traffic.
     assert!(a.metrics().await.contains(&format!(
         "{} 0",
@@ -444,6 +446,8 @@ async fn every_step_2_defect_is_named_and_passes_through() {
             .contains(&format!("`{}/`", s.issuer)),
         "{line}"
     );
+
+    assert_logs_agree(a, &before, 10).await;
 
     assert_no_secrets(a, &secrets).await;
 }

@@ -1,6 +1,7 @@
 //! Test harness: real hyper upstreams on loopback, the real `authlens` binary, a real client.
 #![allow(dead_code, unused_imports)] // each test binary uses a different part of the harness
 
+pub mod agree;
 pub mod authlens;
 pub mod browser;
 pub mod client;
