@@ -11,6 +11,8 @@ use super::decode::Decoded;
 use super::report::Check;
 use crate::cause::{Cause, Detail};
 use crate::policy::{IssuerPolicy, Policy};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use std::str::FromStr;
 
@@ -196,24 +198,23 @@ pub fn candidates<'k>(
         .map(|k| &**k)
         .filter(|k| match kid {
             Some(kid) => k.kid.as_deref() == Some(kid),
-            None => k.decoding.family() == alg.family(),
+            None => k.verifier.family() == alg.family(),
         })
         .collect()
 }
 
 /// Verifies the signature with the candidate keys; `candidates` must not be empty.
 pub fn signature(d: &Decoded<'_>, alg: Algorithm, candidates: &[&Key]) -> Result<(), Check> {
+    // Base64url that does not decode (e.g. a stray trailing character) verifies nothing.
+    let signature = URL_SAFE_NO_PAD.decode(d.signature).ok();
     // A key pinned to one `alg` (RFC 7517 §4.4) must not verify another.
-    let verified = candidates.iter().any(|k| {
-        k.alg.is_none_or(|a| a == alg)
-            && k.decoding.family() == alg.family()
-            && jsonwebtoken::crypto::verify(
-                d.signature,
-                d.signing_input.as_bytes(),
-                &k.decoding,
-                alg,
-            )
-            .unwrap_or(false)
+    let verified = signature.is_some_and(|signature| {
+        candidates.iter().any(|k| {
+            k.alg.is_none_or(|a| a == alg)
+                && k.verifier.family() == alg.family()
+                && k.verifier
+                    .verify(alg, d.signing_input.as_bytes(), &signature)
+        })
     });
     if verified {
         return Ok(());
