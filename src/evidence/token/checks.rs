@@ -14,6 +14,7 @@ use crate::policy::{IssuerPolicy, Policy};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use std::borrow::Cow;
 use std::str::FromStr;
 
 pub const ID_JAG_TYPE: &str = "oauth-id-jag+jwt";
@@ -22,14 +23,15 @@ const AT_JWT_TYPE: &str = "at+jwt";
 /// RFC 7515 §4.1.9: `typ` is a media type whose `application/` prefix may be left out, and
 /// media types compare without regard to case.
 pub fn typ_is(typ: Option<&str>, want: &str) -> bool {
-    let bare = |t: &str| {
-        let lower = t.to_ascii_lowercase();
-        match lower.strip_prefix("application/") {
-            Some(rest) => rest.to_string(),
-            None => lower,
+    // Compared in place: this runs several times on every verification.
+    fn bare(t: &str) -> &str {
+        const PREFIX: &str = "application/";
+        match t.get(..PREFIX.len()) {
+            Some(p) if p.eq_ignore_ascii_case(PREFIX) => &t[PREFIX.len()..],
+            _ => t,
         }
-    };
-    typ.is_some_and(|t| bare(t) == bare(want))
+    }
+    typ.is_some_and(|t| bare(t).eq_ignore_ascii_case(bare(want)))
 }
 
 /// The checks that need no keys. On success: the issuer the token belongs to (an index into
@@ -145,8 +147,8 @@ pub fn check_alg(
     issuer: Option<&IssuerPolicy>,
     policy: &Policy,
 ) -> Result<Algorithm, Check> {
-    let allowed: Vec<Algorithm> = match issuer {
-        Some(is) => is.algorithms.clone(),
+    let allowed: Cow<'_, [Algorithm]> = match issuer {
+        Some(is) => Cow::Borrowed(&is.algorithms),
         None => policy
             .issuers
             .iter()

@@ -318,3 +318,29 @@ fn actual_values_from_the_client_are_bounded() {
     let a = c.actual.unwrap();
     assert!(a.len() <= 203 && a.ends_with('…'), "{}", a.len());
 }
+
+#[test]
+fn typ_compares_as_a_media_type() {
+    let yes = [
+        ("at+jwt", "at+jwt"),
+        ("AT+JWT", "at+jwt"),
+        ("application/at+jwt", "at+jwt"),
+        ("Application/At+Jwt", "at+jwt"),
+        ("at+jwt", "application/at+jwt"),
+    ];
+    for (typ, want) in yes {
+        assert!(typ_is(Some(typ), want), "{typ} vs {want}");
+    }
+    let no = [
+        ("jwt", "at+jwt"),
+        ("application/", "at+jwt"),
+        ("applicationXat+jwt", "at+jwt"),
+        ("application/at+jwt/", "at+jwt"),
+        ("ápplication/at+jwt", "at+jwt"),
+        ("text/at+jwt", "at+jwt"),
+    ];
+    for (typ, want) in no {
+        assert!(!typ_is(Some(typ), want), "{typ} vs {want}");
+    }
+    assert!(!typ_is(None, "at+jwt"));
+}
