@@ -26,7 +26,8 @@ const HMAC: [Algorithm; 3] = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS5
 
 enum Parsed {
     Public(ParsedPublicKey),
-    Secret(hmac::Key),
+    /// Boxed: aws-lc's HMAC key holds its precomputed state inline (1.2 KB).
+    Secret(Box<hmac::Key>),
 }
 
 pub struct Verifier {
@@ -81,7 +82,9 @@ fn parse(kind: &DecodingKeyKind, alg: Algorithm) -> Option<Parsed> {
         DecodingKeyKind::SecretOrDer(_) => public(params),
     };
     let secret = |h: hmac::Algorithm| match kind {
-        DecodingKeyKind::SecretOrDer(bytes) => Some(Parsed::Secret(hmac::Key::new(h, bytes))),
+        DecodingKeyKind::SecretOrDer(bytes) => {
+            Some(Parsed::Secret(Box::new(hmac::Key::new(h, bytes))))
+        }
         DecodingKeyKind::RsaModulusExponent { .. } => None,
     };
     let public_key = match alg {
