@@ -4,20 +4,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::EncodingKey;
 use jsonwebtoken::jwk::Jwk;
 
-const ALL: [Algorithm; 12] = [
-    Algorithm::HS256,
-    Algorithm::HS384,
-    Algorithm::HS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::EdDSA,
-];
+/// Every algorithm jsonwebtoken knows, family by family.
+fn all() -> Vec<Algorithm> {
+    [&HMAC[..], &EC, &RSA, &ED].concat()
+}
 
 /// A signing key and its public half as a key set would hold it (through its JWK).
 fn pair(
@@ -61,7 +51,7 @@ fn agrees_with_jsonwebtoken_for_every_key_and_algorithm() {
     let message = b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0";
     let mut signatures = Vec::new();
     for enc in [&rsa_enc, &p256_enc, &p384_enc, &ed_enc, &hmac_enc] {
-        for alg in ALL {
+        for alg in all() {
             if let Ok(s) = jsonwebtoken::crypto::sign(message, enc, alg) {
                 let mut tampered = URL_SAFE_NO_PAD.decode(&s).expect("b64");
                 tampered[3] ^= 1;
@@ -75,7 +65,7 @@ fn agrees_with_jsonwebtoken_for_every_key_and_algorithm() {
     for key in [&rsa, &p256, &p384, &ed, &hmac] {
         let verifier = Verifier::new(key, None);
         assert_eq!(verifier.family(), key.family());
-        for alg in ALL {
+        for alg in all() {
             for (signed_with, sig, intact) in &signatures {
                 let want = jsonwebtoken::crypto::verify(sig, message, key, alg).unwrap_or(false);
                 let raw = URL_SAFE_NO_PAD.decode(sig).expect("b64");
