@@ -2,7 +2,7 @@
 //! verified-token cache, classify the exchange. Run with `cargo bench --bench token_path`.
 
 use authlens::classify::{Exchange, classify};
-use authlens::evidence::token::{TokenReport, decode::decode, extract};
+use authlens::evidence::token::{Key, TokenReport, checks, decode::decode, extract};
 use authlens::facts::{History, Outcome, RequestFacts, ResponseFacts};
 use authlens::inspect::{Inspection, InspectorOptions, Standalone};
 use authlens::policy::{IssuerPolicy, JwksSource, Policy, RouteId};
@@ -26,9 +26,11 @@ struct Fixture {
     uri: Uri,
     token: String,
     report: Arc<TokenReport>,
-    /// The key as authlens holds it (from the JWK), and the same key parsed once by aws-lc.
+    /// The key as jsonwebtoken holds it (from the JWK), the same key parsed once by aws-lc, and
+    /// as authlens's key set holds it.
     jwk_key: DecodingKey,
     parsed_key: aws_lc_rs::signature::ParsedPublicKey,
+    key: Key,
 }
 
 /// A key server on loopback, an Inspector that trusts it, and one token already verified.
@@ -121,6 +123,7 @@ fn fixture() -> &'static Fixture {
             uri,
             token,
             report,
+            key: Key::new(Some("k1".into()), None, &jwk_key),
             jwk_key,
             parsed_key,
         };
@@ -208,13 +211,26 @@ fn extract_decode_cache_hit_classify(bencher: divan::Bencher<'_, '_>) {
     });
 }
 
+/// A whole miss: every check of the token, its signature included, as the verifying task runs
+/// them (the cache bypassed; the key set is loaded, so nothing waits).
+#[divan::bench]
+fn verify_miss() -> bool {
+    let f = fixture();
+    let mut fut = std::pin::pin!(f.inspector.verify(divan::black_box(&f.token)));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(r) => r.verdict == authlens::evidence::token::Verdict::Valid,
+        std::task::Poll::Pending => false,
+    }
+}
+
 /// The signing input and signature of the fixture's token.
 fn signed(f: &Fixture) -> (&str, &str) {
     f.token.rsplit_once('.').expect("three parts")
 }
 
-/// RS256 as a miss verifies today: jsonwebtoken with a key built from the JWK's n and e, which
-/// aws-lc turns into a key object on every call.
+/// RS256 as a miss verified before key sets kept parsed keys: jsonwebtoken with a key built from
+/// the JWK's n and e, which aws-lc turns into a key object on every call.
 #[divan::bench]
 fn rs256_verify_jwk_key() -> bool {
     verify_with_jwk_key(fixture())
@@ -226,8 +242,7 @@ fn verify_with_jwk_key(f: &Fixture) -> bool {
         .unwrap_or(false)
 }
 
-/// The same verification with the key parsed once: what keeping parsed keys in a key set
-/// would cost per miss.
+/// The same verification with the key parsed once, aws-lc alone: the floor.
 #[divan::bench]
 fn rs256_verify_parsed_key() -> bool {
     verify_with_parsed_key(fixture())
@@ -240,6 +255,16 @@ fn verify_with_parsed_key(f: &Fixture) -> bool {
         .decode(sig)
         .unwrap_or_default();
     f.parsed_key.verify_sig(input.as_bytes(), &sig).is_ok()
+}
+
+/// The signature step of a miss as it runs now: `checks::signature` with the key set's key
+/// (parsed when the set was loaded) and the token's signature decoded once.
+#[divan::bench]
+fn rs256_signature_check(bencher: divan::Bencher<'_, '_>) {
+    let f = fixture();
+    bencher
+        .with_inputs(|| decode(&f.token).expect("decoded"))
+        .bench_refs(|d| checks::signature(d, Algorithm::RS256, &[&f.key]).is_ok());
 }
 
 fn main() {

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
+    // Dropped last, on every way out of main: the log lines still batched are written.
+    let _logs = authlens::telemetry::logging::FlushOnDrop;
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig { file } => check_config(&file),
@@ -97,6 +99,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let settings = source.load()?;
     authlens::telemetry::logging::init(&settings.live.log_level, settings.fixed.log_format);
     authlens::telemetry::contain::install_panic_hook();
+    // Test switch (debug builds): a panic that ends the process must still leave its log line.
+    authlens::base::fault::trip("startup");
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     // Background work only (signals, key refresh, health, admin): the proxy runs on its own
     // single-threaded worker runtimes, `settings.fixed.workers` of them (see app).

@@ -2,6 +2,7 @@
 
 pub mod contain;
 pub mod events;
+pub mod log_writer;
 pub mod logging;
 pub mod metrics;
 pub mod reload_events;

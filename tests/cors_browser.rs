@@ -98,6 +98,7 @@ impl Run {
             _ => format!("{}{api_path}", self.authlens.proxy),
         };
         let before = verdict_lines(&self.authlens, &api_path).len();
+        let sent_before = sent_on(&self.api, &api_path);
         let cookie = c.page == Page::LoopbackWithCookie;
         let args = json!([url, c.method, c.token, c.credentials, cookie]);
         let got = self.browsers[b].run_async(FETCH, args).await;
@@ -105,7 +106,8 @@ impl Run {
             Some(s) => Did::Status(s as u16),
             None => Did::Blocked,
         };
-        let mut lines = wait_verdicts(&self.authlens, &self.api, &api_path).await;
+        let mut lines =
+            wait_verdicts(&self.authlens, &self.api, &api_path, (before, sent_before)).await;
         if c.late {
             lines = wait_late_verdict(&self.authlens, &api_path, before).await;
         }
@@ -138,9 +140,13 @@ impl Run {
     async fn non_browser_call(&mut self) {
         let path = "/c/error_no_cors/api";
         let url = format!("{}{path}", self.authlens.proxy);
+        let since = (
+            verdict_lines(&self.authlens, path).len(),
+            sent_on(&self.api, path),
+        );
         let plain = support::send(support::client::get(&url)).await;
         assert_eq!(plain.status.as_u16(), 401);
-        let lines = wait_verdicts(&self.authlens, &self.api, path).await;
+        let lines = wait_verdicts(&self.authlens, &self.api, path, since).await;
         let last = lines.last().expect("logged");
         assert_ne!(last["category"], "cors", "{last}");
         self.table.push([
@@ -302,13 +308,25 @@ async fn wait_late_verdict(authlens: &Authlens, path: &str, before: usize) -> Ve
     }
 }
 
-/// Waits (bounded) until every request the upstream got on `path` has its verdict line.
-async fn wait_verdicts(authlens: &Authlens, api: &Upstream, path: &str) -> Vec<Value> {
+fn sent_on(api: &Upstream, path: &str) -> usize {
+    api.seen().iter().filter(|s| s.uri.path() == path).count()
+}
+
+/// Waits (bounded) until every request the upstream got on `path` since `(lines, sent)` were
+/// counted has its verdict line. Counted from there because a late verdict (an unfollowed
+/// preflight) is a line without a request, and lines are written a few milliseconds after
+/// the response (`telemetry::log_writer`).
+async fn wait_verdicts(
+    authlens: &Authlens,
+    api: &Upstream,
+    path: &str,
+    (lines_before, sent_before): (usize, usize),
+) -> Vec<Value> {
     let started = Instant::now();
     loop {
-        let sent = api.seen().iter().filter(|s| s.uri.path() == path).count();
+        let sent = sent_on(api, path) - sent_before;
         let lines = verdict_lines(authlens, path);
-        if lines.len() >= sent {
+        if lines.len() - lines_before.min(lines.len()) >= sent {
             return lines;
         }
         assert!(

@@ -113,3 +113,34 @@ async fn the_drain_deadline_cut_is_a_drain_event_not_client_aborted() {
         r.abort();
     }
 }
+
+/// Log lines are written in batches (`telemetry::log_writer`): a panic that ends the process
+/// still leaves its one line on stdout.
+#[test]
+fn a_panic_that_ends_the_process_leaves_its_log_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("authlens.yaml");
+    std::fs::write(&path, Authlens::config("http://127.0.0.1:9", "")).expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authlens"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .env_remove("AUTHLENS_LOG")
+        .env_remove("AUTHLENS_LOG_FORMAT")
+        .env("AUTHLENS_TEST_FAULT", "startup")
+        .output()
+        .expect("run authlens");
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let panic = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "panic")
+        .unwrap_or_else(|| panic!("no panic line in {stdout:?}"));
+    assert_eq!(panic["level"], "ERROR");
+    assert!(
+        panic["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("injected fault at startup")),
+        "{panic}"
+    );
+}

@@ -8,7 +8,9 @@ mod keyset;
 mod report;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod verifier;
 
 pub use extract::{Presented, Token, extract, form_token};
 pub use keyset::{Key, KeySet};
 pub use report::{Check, ClaimFacts, Fingerprint, HeaderFacts, ScopeClaim, TokenReport, Verdict};
+pub use verifier::Verifier;

@@ -29,6 +29,8 @@ pub fn install_panic_hook() {
                 .location()
                 .map(|l| format!("{}:{}", l.file(), l.line())),
         );
+        // The process may end with this panic: its line must not wait in the batch.
+        crate::telemetry::log_writer::flush_stdout();
     }));
 }
 

@@ -2,6 +2,7 @@
 //! readable format for a terminal.
 
 use crate::config::LogFormat;
+use crate::telemetry::log_writer::{self, BatchedWriter};
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
@@ -15,8 +16,23 @@ pub const ENV_LOG: &str = "AUTHLENS_LOG";
 /// `AUTHLENS_LOG_FORMAT=json|plain` overrides the config's format.
 pub const ENV_LOG_FORMAT: &str = "AUTHLENS_LOG_FORMAT";
 
+/// Logs to stdout in batches (`log_writer`); lines still logged when the process ends are
+/// written by `FlushOnDrop`.
 pub fn init(level: &str, format: LogFormat) {
-    init_to(level, format, std::io::stdout);
+    match log_writer::stdout() {
+        Some(batched) => init_to(level, format, BatchedWriter(batched)),
+        None => init_to(level, format, std::io::stdout),
+    }
+}
+
+/// Held by `main` for the life of the process: writes the lines still batched on every way
+/// out (a normal end, a drained SIGTERM, an error return).
+pub struct FlushOnDrop;
+
+impl Drop for FlushOnDrop {
+    fn drop(&mut self) {
+        log_writer::flush_stdout();
+    }
 }
 
 /// As `init`, writing the lines to `writer` (e.g. a file for `authlens demo`).

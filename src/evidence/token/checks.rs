@@ -11,7 +11,10 @@ use super::decode::Decoded;
 use super::report::Check;
 use crate::cause::{Cause, Detail};
 use crate::policy::{IssuerPolicy, Policy};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use std::borrow::Cow;
 use std::str::FromStr;
 
 pub const ID_JAG_TYPE: &str = "oauth-id-jag+jwt";
@@ -20,14 +23,15 @@ const AT_JWT_TYPE: &str = "at+jwt";
 /// RFC 7515 §4.1.9: `typ` is a media type whose `application/` prefix may be left out, and
 /// media types compare without regard to case.
 pub fn typ_is(typ: Option<&str>, want: &str) -> bool {
-    let bare = |t: &str| {
-        let lower = t.to_ascii_lowercase();
-        match lower.strip_prefix("application/") {
-            Some(rest) => rest.to_string(),
-            None => lower,
+    // Compared in place: this runs several times on every verification.
+    fn bare(t: &str) -> &str {
+        const PREFIX: &str = "application/";
+        match t.get(..PREFIX.len()) {
+            Some(p) if p.eq_ignore_ascii_case(PREFIX) => &t[PREFIX.len()..],
+            _ => t,
         }
-    };
-    typ.is_some_and(|t| bare(t) == bare(want))
+    }
+    typ.is_some_and(|t| bare(t).eq_ignore_ascii_case(bare(want)))
 }
 
 /// The checks that need no keys. On success: the issuer the token belongs to (an index into
@@ -143,8 +147,8 @@ pub fn check_alg(
     issuer: Option<&IssuerPolicy>,
     policy: &Policy,
 ) -> Result<Algorithm, Check> {
-    let allowed: Vec<Algorithm> = match issuer {
-        Some(is) => is.algorithms.clone(),
+    let allowed: Cow<'_, [Algorithm]> = match issuer {
+        Some(is) => Cow::Borrowed(&is.algorithms),
         None => policy
             .issuers
             .iter()
@@ -196,24 +200,23 @@ pub fn candidates<'k>(
         .map(|k| &**k)
         .filter(|k| match kid {
             Some(kid) => k.kid.as_deref() == Some(kid),
-            None => k.decoding.family() == alg.family(),
+            None => k.verifier.family() == alg.family(),
         })
         .collect()
 }
 
 /// Verifies the signature with the candidate keys; `candidates` must not be empty.
 pub fn signature(d: &Decoded<'_>, alg: Algorithm, candidates: &[&Key]) -> Result<(), Check> {
+    // Base64url that does not decode (e.g. a stray trailing character) verifies nothing.
+    let signature = URL_SAFE_NO_PAD.decode(d.signature).ok();
     // A key pinned to one `alg` (RFC 7517 §4.4) must not verify another.
-    let verified = candidates.iter().any(|k| {
-        k.alg.is_none_or(|a| a == alg)
-            && k.decoding.family() == alg.family()
-            && jsonwebtoken::crypto::verify(
-                d.signature,
-                d.signing_input.as_bytes(),
-                &k.decoding,
-                alg,
-            )
-            .unwrap_or(false)
+    let verified = signature.is_some_and(|signature| {
+        candidates.iter().any(|k| {
+            k.alg.is_none_or(|a| a == alg)
+                && k.verifier.family() == alg.family()
+                && k.verifier
+                    .verify(alg, d.signing_input.as_bytes(), &signature)
+        })
     });
     if verified {
         return Ok(());

@@ -1,6 +1,7 @@
 //! A parsed key set: the usable signing keys, and when each `kid` was first seen so a token
 //! signed by a freshly rotated key can be told apart.
 
+use super::verifier::Verifier;
 use jsonwebtoken::jwk::{JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use std::collections::HashMap;
@@ -13,7 +14,17 @@ pub struct Key {
     pub kid: Option<String>,
     /// The `alg` the key set pins the key to, if any.
     pub alg: Option<Algorithm>,
-    pub decoding: DecodingKey,
+    pub verifier: Verifier,
+}
+
+impl Key {
+    pub fn new(kid: Option<String>, alg: Option<Algorithm>, key: &DecodingKey) -> Self {
+        Key {
+            verifier: Verifier::new(key, alg),
+            kid,
+            alg,
+        }
+    }
 }
 
 pub struct KeySet {
@@ -33,14 +44,12 @@ impl KeySet {
             .iter()
             .filter(|jwk| jwk.common.public_key_use != Some(PublicKeyUse::Encryption))
             .filter_map(|jwk| {
-                Some(Arc::new(Key {
-                    kid: jwk.common.key_id.clone(),
-                    alg: jwk
-                        .common
-                        .key_algorithm
-                        .and_then(|a| Algorithm::from_str(&a.to_string()).ok()),
-                    decoding: DecodingKey::from_jwk(jwk).ok()?,
-                }))
+                let alg = jwk
+                    .common
+                    .key_algorithm
+                    .and_then(|a| Algorithm::from_str(&a.to_string()).ok());
+                let key = DecodingKey::from_jwk(jwk).ok()?;
+                Some(Arc::new(Key::new(jwk.common.key_id.clone(), alg, &key)))
             })
             .collect();
         if keys.is_empty() {

@@ -281,11 +281,11 @@ fn signature_and_kid_with_real_hmac_keys() {
     let t = encode(&h, &claims(), &EncodingKey::from_secret(b"right")).unwrap();
     let d = decode(&t).unwrap();
     let key = |kid: &str, secret: &[u8]| {
-        Arc::new(Key {
-            kid: Some(kid.into()),
-            alg: None,
-            decoding: DecodingKey::from_secret(secret),
-        })
+        Arc::new(Key::new(
+            Some(kid.into()),
+            None,
+            &DecodingKey::from_secret(secret),
+        ))
     };
     let keys = vec![key("k1", b"right"), key("k2", b"wrong")];
     let c = candidates(Some("k1"), Algorithm::HS256, &keys);
@@ -299,11 +299,11 @@ fn signature_and_kid_with_real_hmac_keys() {
     assert_eq!(candidates(None, Algorithm::HS256, &keys).len(), 2);
     assert!(candidates(None, Algorithm::RS256, &keys).is_empty());
     // A key pinned to another alg does not verify, and the hint can say which alg it is for.
-    let pinned = vec![Arc::new(Key {
-        kid: Some("k1".into()),
-        alg: Some(Algorithm::HS512),
-        decoding: DecodingKey::from_secret(b"right"),
-    })];
+    let pinned = vec![Arc::new(Key::new(
+        Some("k1".into()),
+        Some(Algorithm::HS512),
+        &DecodingKey::from_secret(b"right"),
+    ))];
     let c = candidates(Some("k1"), Algorithm::HS256, &pinned);
     let err = signature(&d, Algorithm::HS256, &c).unwrap_err();
     assert_eq!(err.expected.as_deref(), Some("HS512"));
@@ -317,4 +317,30 @@ fn actual_values_from_the_client_are_bounded() {
     let c = Check::new(Cause::IssuerMismatch, Detail::Other).actual(long);
     let a = c.actual.unwrap();
     assert!(a.len() <= 203 && a.ends_with('…'), "{}", a.len());
+}
+
+#[test]
+fn typ_compares_as_a_media_type() {
+    let yes = [
+        ("at+jwt", "at+jwt"),
+        ("AT+JWT", "at+jwt"),
+        ("application/at+jwt", "at+jwt"),
+        ("Application/At+Jwt", "at+jwt"),
+        ("at+jwt", "application/at+jwt"),
+    ];
+    for (typ, want) in yes {
+        assert!(typ_is(Some(typ), want), "{typ} vs {want}");
+    }
+    let no = [
+        ("jwt", "at+jwt"),
+        ("application/", "at+jwt"),
+        ("applicationXat+jwt", "at+jwt"),
+        ("application/at+jwt/", "at+jwt"),
+        ("ápplication/at+jwt", "at+jwt"),
+        ("text/at+jwt", "at+jwt"),
+    ];
+    for (typ, want) in no {
+        assert!(!typ_is(Some(typ), want), "{typ} vs {want}");
+    }
+    assert!(!typ_is(None, "at+jwt"));
 }
