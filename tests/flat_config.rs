@@ -3,8 +3,10 @@
 //! which alerts read with `increase()`), not its request counters and duration histograms; a
 //! request makes its own series appear, with the contract's labels.
 
+mod hostile;
 mod support;
 
+use hostile::rss_anon;
 use http::Request;
 use http_body_util::Full;
 use std::collections::HashSet;
@@ -25,18 +27,6 @@ fn series(text: &str) -> Vec<&str> {
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .collect()
-}
-
-/// Anonymous resident memory (heap), in bytes: what the registry costs, without the binary's
-/// file-backed pages.
-fn rss_anon(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("RssAnon")
-        * 1024
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

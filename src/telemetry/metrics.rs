@@ -19,8 +19,8 @@ mod latency;
 mod protection;
 mod routes;
 pub use protection::{Protection, Stage};
-use routes::{Collected, RouteFamilies, RouteSeries};
 pub use routes::{METHOD_LABELS, STATUS_CLASSES, method_label, status_class};
+use routes::{RouteFamilies, RouteSeries};
 /// Token lifetimes: a minute to a day.
 const LIFETIME_BUCKETS: &[f64] = &[
     0.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0,
@@ -139,10 +139,8 @@ impl Metrics {
             .with_label_values(&[env!("CARGO_PKG_VERSION"), env!("AUTHLENS_REVISION")])
             .set(1);
 
-        let families = RouteFamilies::new()?;
         for collector in [
-            Box::new(Collected(families.clone())) as Box<dyn prometheus::core::Collector>,
-            Box::new(token_remaining_lifetime.clone()),
+            Box::new(token_remaining_lifetime.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(clock_skew.clone()),
             Box::new(jwks_fetches.clone()),
             Box::new(jwks_keys.clone()),
@@ -177,7 +175,7 @@ impl Metrics {
             // `error` starts at 0 beside `ok`, so a rule on it sees the first failed reload.
             config_load_errors: reloads_vec.with_label_values(&["error"]),
             config_loads: reloads_vec.with_label_values(&["ok"]),
-            families,
+            families: RouteFamilies::new(),
             token_remaining_lifetime,
             clock_skew,
             jwks_fetches,
@@ -189,13 +187,14 @@ impl Metrics {
         })
     }
 
-    /// The Prometheus text exposition of everything registered.
+    /// The Prometheus text exposition of everything registered, then the route families.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let families = self.registry.gather();
         if let Err(e) = prometheus::TextEncoder::new().encode_utf8(&families, &mut out) {
             tracing::error!(error = %e, "encoding metrics failed");
         }
+        self.families.render(&mut out);
         out
     }
 

@@ -1,9 +1,8 @@
 //! A latency histogram as plain atomics: 16 bucket counts and a sum, 136 bytes, where a
 //! registered `prometheus::Histogram` child costs about a kilobyte (its descriptor, labels and
 //! two shards). Observing is a bucket search, one atomic add and a compare-and-swap on the sum,
-//! never a lock or an allocation; the buckets become a series only when scraped.
+//! never a lock or an allocation; the buckets become text only when scraped.
 
-use prometheus::proto::{Bucket, Histogram};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Latency buckets for a sidecar: sub-millisecond to 30 s.
@@ -45,26 +44,22 @@ impl Latency {
         self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
     }
 
-    /// The exposition form; the count is the sum of the buckets read, so `_count` always equals
-    /// the `+Inf` bucket even while observations land during a scrape.
-    pub fn proto(&self) -> Histogram {
+    /// Appends the `_bucket`, `_sum` and `_count` lines of `name` with `labels` (written
+    /// `a="x",b="y"`). `_count` is the sum of the buckets read, so it always equals the `+Inf`
+    /// bucket even while observations land during a scrape.
+    pub fn write(&self, out: &mut String, name: &str, labels: &str) {
+        use std::fmt::Write;
         let mut cumulative = 0;
-        let buckets = LATENCY_BUCKETS
-            .iter()
-            .zip(&self.counts)
-            .map(|(bound, count)| {
-                cumulative += count.load(Ordering::Relaxed);
-                let mut b = Bucket::default();
-                b.set_upper_bound(*bound);
-                b.set_cumulative_count(cumulative);
-                b
-            })
-            .collect();
-        let mut h = Histogram::default();
-        h.set_bucket(buckets);
-        h.set_sample_count(cumulative + self.counts[SLOTS - 1].load(Ordering::Relaxed));
-        h.set_sample_sum(f64::from_bits(self.sum.load(Ordering::Relaxed)));
-        h
+        for (i, count) in self.counts.iter().enumerate() {
+            cumulative += count.load(Ordering::Relaxed);
+            let le = LATENCY_BUCKETS
+                .get(i)
+                .map_or("+Inf".to_string(), f64::to_string);
+            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {cumulative}");
+        }
+        let sum = f64::from_bits(self.sum.load(Ordering::Relaxed));
+        let _ = writeln!(out, "{name}_sum{{{labels}}} {sum}");
+        let _ = writeln!(out, "{name}_count{{{labels}}} {cumulative}");
     }
 }
 
@@ -79,18 +74,22 @@ mod tests {
             l.observe(s);
         }
         assert_eq!(l.count(), 4);
-        let h = l.proto();
-        let at = |bound: f64| {
-            h.get_bucket()
-                .iter()
-                .find(|b| b.upper_bound() == bound)
-                .map(|b| b.cumulative_count())
-        };
-        assert_eq!(at(0.0005), Some(1), "le is inclusive");
-        assert_eq!(at(0.001), Some(2));
-        assert_eq!(at(1.0), Some(3));
-        assert_eq!(at(30.0), Some(3));
-        assert_eq!(h.get_sample_count(), 4, "+Inf holds 31 s");
-        assert!((h.get_sample_sum() - 31.7011).abs() < 1e-9);
+        let mut out = String::new();
+        l.write(&mut out, "x", "route=\"r\"");
+        for line in [
+            "x_bucket{route=\"r\",le=\"0.0005\"} 1",
+            "x_bucket{route=\"r\",le=\"0.001\"} 2",
+            "x_bucket{route=\"r\",le=\"1\"} 3",
+            "x_bucket{route=\"r\",le=\"30\"} 3",
+            "x_bucket{route=\"r\",le=\"+Inf\"} 4",
+            "x_count{route=\"r\"} 4",
+        ] {
+            assert!(out.lines().any(|l| l == line), "{line} in\n{out}");
+        }
+        assert_eq!(out.lines().count(), LATENCY_BUCKETS.len() + 3);
+        let sum = out
+            .lines()
+            .find_map(|l| l.strip_prefix("x_sum{route=\"r\"} "));
+        assert!((sum.unwrap().parse::<f64>().unwrap() - 31.7011).abs() < 1e-9);
     }
 }

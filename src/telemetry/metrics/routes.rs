@@ -1,6 +1,7 @@
 //! The route-labelled families of CONTRACT §3 (requests, failures, findings, request and
-//! upstream durations, unfollowed preflights), kept per route as plain atomics and turned into
-//! series only when scraped. A series is shown once it has counted something, except those that
+//! upstream durations, unfollowed preflights), kept per route as plain atomics and written as
+//! text only when scraped (straight into the page, not through `prometheus`'s per-series protos,
+//! which cost a scrape of 100 routes about 7 MiB for a moment). A series is shown once it has counted something, except those that
 //! must exist at 0 before the first event: the failures that can happen on the route (CONTRACT
 //! §3, so `rate()` sees the first one) and the findings (alerts read them with `increase()` and no
 //! `for`, so a first finding would be missed). Why: registered up front, a route cost about 280
@@ -9,9 +10,8 @@
 
 use super::latency::Latency;
 use crate::cause::{Cause, Detail, Finding, known_pairs};
-use prometheus::core::{Collector, Desc};
-use prometheus::proto::{Counter, LabelPair, Metric, MetricFamily, MetricType};
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -77,71 +77,61 @@ impl RouteSeries {
     }
 }
 
-/// The families' descriptors and every current route's counts; registered once, scraped
-/// through `Collector`.
+/// Every current route's counts, created once and passed down inside `Metrics`.
 pub struct RouteFamilies {
     /// Every known (cause, detail) pair, in catalogue order.
     pub pairs: Vec<(Cause, Detail)>,
     pair_index: HashMap<(Cause, Detail), usize>,
-    descs: Descs,
     routes: Mutex<HashMap<String, Arc<RouteSeries>>>,
 }
 
-struct Descs {
-    requests: Desc,
-    failures: Desc,
-    findings: Desc,
-    duration: Desc,
-    upstream_duration: Desc,
-    preflights_unfollowed: Desc,
+/// One family's `# HELP` and `# TYPE` lines, written before its first series.
+struct Family {
+    name: &'static str,
+    help: &'static str,
+    kind: &'static str,
 }
 
-fn desc(name: &str, help: &str, labels: &[&str]) -> Result<Desc, prometheus::Error> {
-    let labels = labels.iter().map(|l| l.to_string()).collect();
-    Desc::new(name.into(), help.into(), labels, HashMap::new())
-}
+const REQUESTS: Family = Family {
+    name: "authlens_requests_total",
+    help: "Requests proxied, by route, method and status class.",
+    kind: "counter",
+};
+const FAILURES: Family = Family {
+    name: "authlens_failures_total",
+    help: "Failed exchanges by classified cause.",
+    kind: "counter",
+};
+const FINDINGS: Family = Family {
+    name: "authlens_findings_total",
+    help: "Things on-call should know that are not failures.",
+    kind: "counter",
+};
+const DURATION: Family = Family {
+    name: "authlens_request_duration_seconds",
+    help: "Time from request head to response head.",
+    kind: "histogram",
+};
+const UPSTREAM_DURATION: Family = Family {
+    name: "authlens_upstream_duration_seconds",
+    help: "Upstream round trip to the response head.",
+    kind: "histogram",
+};
+const PREFLIGHTS_UNFOLLOWED: Family = Family {
+    name: "authlens_cors_preflights_unfollowed_total",
+    help: "Successful CORS preflights the browser never followed with the real request \
+           (evidence it blocked the call).",
+    kind: "counter",
+};
 
 impl RouteFamilies {
-    pub fn new() -> Result<Arc<Self>, prometheus::Error> {
+    pub fn new() -> Arc<Self> {
         let pairs: Vec<(Cause, Detail)> = known_pairs().collect();
-        Ok(Arc::new(RouteFamilies {
+        Arc::new(RouteFamilies {
             pair_index: pairs.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
             pairs,
-            descs: Descs {
-                requests: desc(
-                    "authlens_requests_total",
-                    "Requests proxied, by route, method and status class.",
-                    &["route", "method", "status_class"],
-                )?,
-                failures: desc(
-                    "authlens_failures_total",
-                    "Failed exchanges by classified cause.",
-                    &["category", "cause", "detail", "route"],
-                )?,
-                findings: desc(
-                    "authlens_findings_total",
-                    "Things on-call should know that are not failures.",
-                    &["finding", "route"],
-                )?,
-                duration: desc(
-                    "authlens_request_duration_seconds",
-                    "Time from request head to response head.",
-                    &["route", "status_class"],
-                )?,
-                upstream_duration: desc(
-                    "authlens_upstream_duration_seconds",
-                    "Upstream round trip to the response head.",
-                    &["route"],
-                )?,
-                preflights_unfollowed: desc(
-                    "authlens_cors_preflights_unfollowed_total",
-                    "Successful CORS preflights the browser never followed with the real \
-                     request (evidence it blocked the call).",
-                    &["route"],
-                )?,
-            },
             routes: Mutex::new(HashMap::new()),
-        }))
+        })
     }
 
     /// The index of `(cause, detail)`, or of `(cause, "")` for a detail the catalogue does
@@ -172,117 +162,93 @@ impl RouteFamilies {
         self.lock().retain(|label, _| keep(label));
     }
 
-    fn families(&self) -> [MetricFamily; 6] {
-        let d = &self.descs;
-        let mut out = [
-            family(&d.requests, MetricType::COUNTER),
-            family(&d.failures, MetricType::COUNTER),
-            family(&d.findings, MetricType::COUNTER),
-            family(&d.duration, MetricType::HISTOGRAM),
-            family(&d.upstream_duration, MetricType::HISTOGRAM),
-            family(&d.preflights_unfollowed, MetricType::COUNTER),
-        ];
-        for r in self.lock().values() {
-            let route = r.label.as_str();
+    /// Appends the families' text exposition, routes in name order; a family with no series
+    /// is left out, as `prometheus` does.
+    pub fn render(&self, out: &mut String) {
+        let mut routes: Vec<Arc<RouteSeries>> = self.lock().values().cloned().collect();
+        routes.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut page = Page { out, family: "" };
+        for r in &routes {
             for (m, row) in METHOD_LABELS.iter().zip(&r.requests) {
                 for (c, n) in STATUS_CLASSES.iter().zip(row) {
-                    let labels = [("method", *m), ("route", route), ("status_class", *c)];
-                    push_counter(&mut out[0], &labels, n, false);
+                    let labels =
+                        format_args!("method=\"{m}\",route=\"{}\",status_class=\"{c}\"", r.label);
+                    page.counter(&REQUESTS, labels, n, false);
                 }
             }
+        }
+        for r in &routes {
             for (i, (cause, detail)) in self.pairs.iter().enumerate() {
-                let labels = [
-                    ("category", cause.category().label()),
-                    ("cause", cause.label()),
-                    ("detail", detail.label()),
-                    ("route", route),
-                ];
-                let eager = r.expected[i].load(Ordering::Relaxed);
-                push_counter(&mut out[1], &labels, &r.failures[i], eager);
-            }
-            for (f, n) in Finding::ALL.iter().zip(&r.findings) {
-                push_counter(
-                    &mut out[2],
-                    &[("finding", f.label()), ("route", route)],
-                    n,
-                    true,
+                let labels = format_args!(
+                    "category=\"{}\",cause=\"{}\",detail=\"{}\",route=\"{}\"",
+                    cause.category().label(),
+                    cause.label(),
+                    detail.label(),
+                    r.label
                 );
+                let eager = r.expected[i].load(Ordering::Relaxed);
+                page.counter(&FAILURES, labels, &r.failures[i], eager);
             }
+        }
+        for r in &routes {
+            for (f, n) in Finding::ALL.iter().zip(&r.findings) {
+                let labels = format_args!("finding=\"{}\",route=\"{}\"", f.label(), r.label);
+                page.counter(&FINDINGS, labels, n, true);
+            }
+        }
+        for r in &routes {
             for (c, h) in STATUS_CLASSES.iter().zip(&r.duration) {
-                push_histogram(&mut out[3], &[("route", route), ("status_class", *c)], h);
+                let labels = format!("route=\"{}\",status_class=\"{c}\"", r.label);
+                page.histogram(&DURATION, &labels, h);
             }
-            push_histogram(&mut out[4], &[("route", route)], &r.upstream_duration);
-            push_counter(
-                &mut out[5],
-                &[("route", route)],
+        }
+        for r in &routes {
+            let labels = format!("route=\"{}\"", r.label);
+            page.histogram(&UPSTREAM_DURATION, &labels, &r.upstream_duration);
+        }
+        for r in &routes {
+            let labels = format_args!("route=\"{}\"", r.label);
+            page.counter(
+                &PREFLIGHTS_UNFOLLOWED,
+                labels,
                 &r.preflights_unfollowed,
                 false,
             );
         }
-        out
     }
 }
 
-/// Labels in name order, as `prometheus`'s own vectors write them.
-fn metric(labels: &[(&str, &str)]) -> Metric {
-    Metric::from_label(
-        labels
-            .iter()
-            .map(|(name, value)| {
-                let mut l = LabelPair::default();
-                l.set_name(name.to_string());
-                l.set_value(value.to_string());
-                l
-            })
-            .collect(),
-    )
+/// The page being written; a family's header goes before its first series. Label values are
+/// written as they are: route names are `a-z`, `0-9`, `_` and `-` (config validation), and
+/// the rest come from the closed sets above.
+struct Page<'a> {
+    out: &'a mut String,
+    /// The family whose header was written last.
+    family: &'static str,
 }
 
-fn family(d: &Desc, kind: MetricType) -> MetricFamily {
-    let mut f = MetricFamily::default();
-    f.set_name(d.fq_name.clone());
-    f.set_help(d.help.clone());
-    f.set_field_type(kind);
-    f
-}
-
-fn push_counter(f: &mut MetricFamily, labels: &[(&str, &str)], n: &AtomicU64, eager: bool) {
-    let n = n.load(Ordering::Relaxed);
-    if n > 0 || eager {
-        let mut c = Counter::default();
-        c.set_value(n as f64);
-        let mut m = metric(labels);
-        m.set_counter(c);
-        f.mut_metric().push(m);
-    }
-}
-
-fn push_histogram(f: &mut MetricFamily, labels: &[(&str, &str)], h: &Latency) {
-    if h.count() > 0 {
-        let mut m = metric(labels);
-        m.set_histogram(h.proto());
-        f.mut_metric().push(m);
-    }
-}
-
-/// Registered with the registry; shares the families with `Metrics`.
-pub struct Collected(pub Arc<RouteFamilies>);
-
-impl Collector for Collected {
-    fn desc(&self) -> Vec<&Desc> {
-        let d = &self.0.descs;
-        vec![
-            &d.requests,
-            &d.failures,
-            &d.findings,
-            &d.duration,
-            &d.upstream_duration,
-            &d.preflights_unfollowed,
-        ]
+impl Page<'_> {
+    fn header(&mut self, f: &Family) {
+        if self.family != f.name {
+            self.family = f.name;
+            let _ = writeln!(self.out, "# HELP {} {}", f.name, f.help);
+            let _ = writeln!(self.out, "# TYPE {} {}", f.name, f.kind);
+        }
     }
 
-    fn collect(&self) -> Vec<MetricFamily> {
-        self.0.families().into()
+    fn counter(&mut self, f: &Family, labels: std::fmt::Arguments<'_>, n: &AtomicU64, eager: bool) {
+        let n = n.load(Ordering::Relaxed);
+        if n > 0 || eager {
+            self.header(f);
+            let _ = writeln!(self.out, "{}{{{labels}}} {n}", f.name);
+        }
+    }
+
+    fn histogram(&mut self, f: &Family, labels: &str, h: &Latency) {
+        if h.count() > 0 {
+            self.header(f);
+            h.write(self.out, f.name, labels);
+        }
     }
 }
 
@@ -292,30 +258,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn series_show_once_used_or_expected_and_bounds_match_the_buckets() {
-        let f = RouteFamilies::new().unwrap();
+    fn series_show_once_used_or_expected() {
+        let f = RouteFamilies::new();
         let r = f.route("files");
         assert!(
             Arc::ptr_eq(&r, &f.route("files")),
             "one route, one set of counts"
         );
-        let count = |fam: &MetricFamily| fam.get_metric().len();
-        let idle = f.families();
-        assert_eq!(idle.iter().map(count).sum::<usize>(), Finding::ALL.len());
+        let page = || {
+            let mut out = String::new();
+            f.render(&mut out);
+            out
+        };
+        let series = |text: &str| text.lines().filter(|l| !l.starts_with('#')).count();
+        let idle = page();
+        assert_eq!(series(&idle), Finding::ALL.len(), "{idle}");
+        assert!(
+            !idle.contains("authlens_requests_total"),
+            "no empty family: {idle}"
+        );
 
         let i = f.pair(Cause::TokenExpired, Detail::None).unwrap();
         r.expect(i);
         r.requests[0][1].fetch_add(1, Ordering::Relaxed);
         r.duration[1].observe(0.002);
-        let used = f.families();
-        assert_eq!(
-            used.iter().map(count).sum::<usize>(),
-            Finding::ALL.len() + 3
-        );
-        let buckets = used[3].get_metric()[0].get_histogram().get_bucket();
-        assert_eq!(buckets.len(), LATENCY_BUCKETS.len());
+        let used = page();
+        for line in [
+            "# TYPE authlens_requests_total counter",
+            "authlens_requests_total{method=\"GET\",route=\"files\",status_class=\"2xx\"} 1",
+            "authlens_failures_total{category=\"authn\",cause=\"token_expired\",detail=\"\",route=\"files\"} 0",
+            "# TYPE authlens_request_duration_seconds histogram",
+            "authlens_request_duration_seconds_count{route=\"files\",status_class=\"2xx\"} 1",
+        ] {
+            assert!(used.lines().any(|l| l == line), "{line} in\n{used}");
+        }
+        let histogram = LATENCY_BUCKETS.len() + 3;
+        assert_eq!(series(&used), Finding::ALL.len() + 2 + histogram);
 
         f.retain(|l| l != "files");
-        assert_eq!(f.families().iter().map(count).sum::<usize>(), 0);
+        assert_eq!(page(), "");
     }
 }
