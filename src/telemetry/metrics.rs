@@ -41,7 +41,7 @@ pub struct RouteMetrics {
 
 pub struct Metrics {
     registry: Registry,
-    families: Arc<RouteFamilies>,
+    families: RouteFamilies,
     pub token_remaining_lifetime: Histogram,
     pub clock_skew: Histogram,
     jwks_fetches: IntCounterVec,

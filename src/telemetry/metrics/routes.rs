@@ -1,12 +1,14 @@
 //! The route-labelled families of CONTRACT §3 (requests, failures, findings, request and
 //! upstream durations, unfollowed preflights), kept per route as plain atomics and written as
-//! text only when scraped (straight into the page, not through `prometheus`'s per-series protos,
-//! which cost a scrape of 100 routes about 7 MiB for a moment). A series is shown once it has counted something, except those that
-//! must exist at 0 before the first event: the failures that can happen on the route (CONTRACT
-//! §3, so `rate()` sees the first one) and the findings (alerts read them with `increase()` and no
-//! `for`, so a first finding would be missed). Why: registered up front, a route cost about 280
-//! series and 230 KiB (docs/performance.md); as atomics it costs about 3 KiB, and the request
-//! path is still an index and an atomic add, never a lock or an allocation.
+//! text only when scraped, straight into the page (not through `prometheus`'s per-series protos,
+//! which cost a scrape of 100 routes several MiB for a moment).
+//!
+//! A series is shown once it has counted something, except those that must exist at 0 before
+//! the first event: the failures that can happen on the route (CONTRACT §3, so `rate()` sees the
+//! first one) and the findings (alerts read them with `increase()` and no `for`, which would miss
+//! a first finding on a new series). Why: registered up front, a route cost about 280 series and
+//! 110 KiB (docs/performance.md); as atomics it costs about 3 KiB, and the request path is still
+//! an index and an atomic add, never a lock or an allocation.
 
 use super::latency::Latency;
 use crate::cause::{Cause, Detail, Finding, known_pairs};
@@ -77,7 +79,8 @@ impl RouteSeries {
     }
 }
 
-/// Every current route's counts, created once and passed down inside `Metrics`.
+/// Every current route's counts, created once and passed down inside `Metrics`; a route's
+/// counts are shared by the generations that have it.
 pub struct RouteFamilies {
     /// Every known (cause, detail) pair, in catalogue order.
     pub pairs: Vec<(Cause, Detail)>,
@@ -85,53 +88,63 @@ pub struct RouteFamilies {
     routes: Mutex<HashMap<String, Arc<RouteSeries>>>,
 }
 
-/// One family's `# HELP` and `# TYPE` lines, written before its first series.
+/// One family's `# HELP` and `# TYPE` lines.
 struct Family {
     name: &'static str,
     help: &'static str,
     kind: &'static str,
 }
 
-const REQUESTS: Family = Family {
-    name: "authlens_requests_total",
-    help: "Requests proxied, by route, method and status class.",
-    kind: "counter",
-};
-const FAILURES: Family = Family {
-    name: "authlens_failures_total",
-    help: "Failed exchanges by classified cause.",
-    kind: "counter",
-};
-const FINDINGS: Family = Family {
-    name: "authlens_findings_total",
-    help: "Things on-call should know that are not failures.",
-    kind: "counter",
-};
-const DURATION: Family = Family {
-    name: "authlens_request_duration_seconds",
-    help: "Time from request head to response head.",
-    kind: "histogram",
-};
-const UPSTREAM_DURATION: Family = Family {
-    name: "authlens_upstream_duration_seconds",
-    help: "Upstream round trip to the response head.",
-    kind: "histogram",
-};
-const PREFLIGHTS_UNFOLLOWED: Family = Family {
-    name: "authlens_cors_preflights_unfollowed_total",
-    help: "Successful CORS preflights the browser never followed with the real request \
-           (evidence it blocked the call).",
-    kind: "counter",
-};
+const fn counter(name: &'static str, help: &'static str) -> Family {
+    Family {
+        name,
+        help,
+        kind: "counter",
+    }
+}
+
+const fn histogram(name: &'static str, help: &'static str) -> Family {
+    Family {
+        name,
+        help,
+        kind: "histogram",
+    }
+}
+
+const REQUESTS: Family = counter(
+    "authlens_requests_total",
+    "Requests proxied, by route, method and status class.",
+);
+const FAILURES: Family = counter(
+    "authlens_failures_total",
+    "Failed exchanges by classified cause.",
+);
+const FINDINGS: Family = counter(
+    "authlens_findings_total",
+    "Things on-call should know that are not failures.",
+);
+const DURATION: Family = histogram(
+    "authlens_request_duration_seconds",
+    "Time from request head to response head.",
+);
+const UPSTREAM_DURATION: Family = histogram(
+    "authlens_upstream_duration_seconds",
+    "Upstream round trip to the response head.",
+);
+const PREFLIGHTS_UNFOLLOWED: Family = counter(
+    "authlens_cors_preflights_unfollowed_total",
+    "Successful CORS preflights the browser never followed with the real request \
+     (evidence it blocked the call).",
+);
 
 impl RouteFamilies {
-    pub fn new() -> Arc<Self> {
+    pub fn new() -> Self {
         let pairs: Vec<(Cause, Detail)> = known_pairs().collect();
-        Arc::new(RouteFamilies {
+        RouteFamilies {
             pair_index: pairs.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
             pairs,
             routes: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     /// The index of `(cause, detail)`, or of `(cause, "")` for a detail the catalogue does
@@ -162,12 +175,14 @@ impl RouteFamilies {
         self.lock().retain(|label, _| keep(label));
     }
 
-    /// Appends the families' text exposition, routes in name order; a family with no series
-    /// is left out, as `prometheus` does.
+    /// Appends the families' text exposition, routes in name order. Every family is declared
+    /// (`# HELP`, `# TYPE`) even before its first series, so the page always names every
+    /// contract family.
     pub fn render(&self, out: &mut String) {
         let mut routes: Vec<Arc<RouteSeries>> = self.lock().values().cloned().collect();
         routes.sort_by(|a, b| a.label.cmp(&b.label));
-        let mut page = Page { out, family: "" };
+        let mut page = Page { out };
+        page.header(&REQUESTS);
         for r in &routes {
             for (m, row) in METHOD_LABELS.iter().zip(&r.requests) {
                 for (c, n) in STATUS_CLASSES.iter().zip(row) {
@@ -177,6 +192,7 @@ impl RouteFamilies {
                 }
             }
         }
+        page.header(&FAILURES);
         for r in &routes {
             for (i, (cause, detail)) in self.pairs.iter().enumerate() {
                 let labels = format_args!(
@@ -190,22 +206,26 @@ impl RouteFamilies {
                 page.counter(&FAILURES, labels, &r.failures[i], eager);
             }
         }
+        page.header(&FINDINGS);
         for r in &routes {
             for (f, n) in Finding::ALL.iter().zip(&r.findings) {
                 let labels = format_args!("finding=\"{}\",route=\"{}\"", f.label(), r.label);
                 page.counter(&FINDINGS, labels, n, true);
             }
         }
+        page.header(&DURATION);
         for r in &routes {
             for (c, h) in STATUS_CLASSES.iter().zip(&r.duration) {
                 let labels = format!("route=\"{}\",status_class=\"{c}\"", r.label);
                 page.histogram(&DURATION, &labels, h);
             }
         }
+        page.header(&UPSTREAM_DURATION);
         for r in &routes {
             let labels = format!("route=\"{}\"", r.label);
             page.histogram(&UPSTREAM_DURATION, &labels, &r.upstream_duration);
         }
+        page.header(&PREFLIGHTS_UNFOLLOWED);
         for r in &routes {
             let labels = format_args!("route=\"{}\"", r.label);
             page.counter(
@@ -218,35 +238,27 @@ impl RouteFamilies {
     }
 }
 
-/// The page being written; a family's header goes before its first series. Label values are
-/// written as they are: route names are `a-z`, `0-9`, `_` and `-` (config validation), and
-/// the rest come from the closed sets above.
+/// The page being written. Label values are written as they are: route names are `a-z`,
+/// `0-9`, `_` and `-` (config validation), and the rest come from the closed sets above.
 struct Page<'a> {
     out: &'a mut String,
-    /// The family whose header was written last.
-    family: &'static str,
 }
 
 impl Page<'_> {
     fn header(&mut self, f: &Family) {
-        if self.family != f.name {
-            self.family = f.name;
-            let _ = writeln!(self.out, "# HELP {} {}", f.name, f.help);
-            let _ = writeln!(self.out, "# TYPE {} {}", f.name, f.kind);
-        }
+        let _ = writeln!(self.out, "# HELP {} {}", f.name, f.help);
+        let _ = writeln!(self.out, "# TYPE {} {}", f.name, f.kind);
     }
 
     fn counter(&mut self, f: &Family, labels: std::fmt::Arguments<'_>, n: &AtomicU64, eager: bool) {
         let n = n.load(Ordering::Relaxed);
         if n > 0 || eager {
-            self.header(f);
             let _ = writeln!(self.out, "{}{{{labels}}} {n}", f.name);
         }
     }
 
     fn histogram(&mut self, f: &Family, labels: &str, h: &Latency) {
         if h.count() > 0 {
-            self.header(f);
             h.write(self.out, f.name, labels);
         }
     }
@@ -274,9 +286,10 @@ mod tests {
         let idle = page();
         assert_eq!(series(&idle), Finding::ALL.len(), "{idle}");
         assert!(
-            !idle.contains("authlens_requests_total"),
-            "no empty family: {idle}"
+            idle.contains("# TYPE authlens_requests_total counter\n"),
+            "{idle}"
         );
+        assert!(!idle.contains("authlens_requests_total{"), "{idle}");
 
         let i = f.pair(Cause::TokenExpired, Detail::None).unwrap();
         r.expect(i);
@@ -296,6 +309,6 @@ mod tests {
         assert_eq!(series(&used), Finding::ALL.len() + 2 + histogram);
 
         f.retain(|l| l != "files");
-        assert_eq!(page(), "");
+        assert_eq!(series(&page()), 0);
     }
 }
