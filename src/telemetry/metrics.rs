@@ -21,6 +21,7 @@ mod routes;
 pub use protection::{Protection, Stage};
 pub use routes::{METHOD_LABELS, STATUS_CLASSES, method_label, status_class};
 use routes::{RouteFamilies, RouteSeries};
+
 /// Token lifetimes: a minute to a day.
 const LIFETIME_BUCKETS: &[f64] = &[
     0.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0,
