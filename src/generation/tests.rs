@@ -42,8 +42,11 @@ async fn a_swap_keeps_counters_drops_gone_routes_and_spares_exchanges_under_way(
     let first = g.current();
     assert_eq!(first.epoch, 1);
     let files = first.policy.routes.find(&http::Method::GET, "/files/x");
+    let admin = first.policy.routes.find(&http::Method::GET, "/admin/x");
     first.metrics.request(files, 0, 1, 0.01);
+    first.metrics.request(admin, 0, 1, 0.01);
     assert!(series(&g, "files").unwrap().ends_with(" 1"));
+    assert!(series(&g, "admin").unwrap().ends_with(" 1"));
 
     let second = g.swap(live(&["files", "reports"]));
     assert_eq!(second.epoch, 2);
@@ -51,10 +54,14 @@ async fn a_swap_keeps_counters_drops_gone_routes_and_spares_exchanges_under_way(
     // An exchange that started before the swap still sees its own generation.
     assert_eq!(first.policy.routes.label(RouteId(1)), "admin");
     assert_eq!(second.policy.routes.label(RouteId(1)), "reports");
-    // Counters of routes that stay are not reset; gone routes leave no rows; new ones start at 0.
+    // Counters of routes that stay are not reset; gone routes leave no rows; new ones show
+    // their request counts once they count.
     assert!(series(&g, "files").unwrap().ends_with(" 1"));
     assert_eq!(series(&g, "admin"), None);
-    assert!(series(&g, "reports").unwrap().ends_with(" 0"));
+    assert_eq!(series(&g, "reports"), None);
+    let reports = second.policy.routes.find(&http::Method::GET, "/reports/x");
+    second.metrics.request(reports, 0, 1, 0.01);
+    assert!(series(&g, "reports").unwrap().ends_with(" 1"));
     // A new generation's token verdicts are not mixed with the old one's.
     assert_ne!(first.trust.epoch, second.trust.epoch);
 }

@@ -1,26 +1,27 @@
 //! Every metric family of CONTRACT §3, registered on one registry that is created at start and
 //! passed down. The registry and its families outlive configuration generations, so counters
-//! never reset on reload; each generation resolves its route set into handles once
+//! never reset on reload; each generation resolves its route set into its routes' counts once
 //! (`RouteMetrics`), so the request path does an index and an atomic add, never a label lookup.
+//! The route-labelled families are plain atomics per route, shown once used (`routes`).
 
-use crate::cause::{Category, Cause, Detail, Finding, known_pairs};
+use crate::cause::{Category, Cause, Detail, Finding};
 use crate::classify::HealthResult;
 use crate::keys::FetchResult;
 use crate::policy::{Policy, RouteId, UNMATCHED};
 use prometheus::{
-    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    IntGaugeVec, Opts, Registry,
+    Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry,
 };
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
+mod latency;
 mod protection;
+mod routes;
 pub use protection::{Protection, Stage};
+pub use routes::{METHOD_LABELS, STATUS_CLASSES, method_label, status_class};
+use routes::{RouteFamilies, RouteSeries};
 
-/// Latency buckets for a sidecar: sub-millisecond to 30 s.
-const LATENCY_BUCKETS: &[f64] = &[
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
 /// Token lifetimes: a minute to a day.
 const LIFETIME_BUCKETS: &[f64] = &[
     0.0, 60.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 21600.0, 86400.0,
@@ -33,53 +34,15 @@ const SKEW_BUCKETS: &[f64] = &[
     7200.0, 10800.0, 21600.0, 43200.0, 86400.0,
 ];
 
-/// The fixed method label set (CONTRACT §1.4); anything else is `_OTHER`.
-pub const METHOD_LABELS: &[&str] = &[
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
-];
-
-pub fn method_label(m: &http::Method) -> usize {
-    METHOD_LABELS[..9]
-        .iter()
-        .position(|l| *l == m.as_str())
-        .unwrap_or(9)
-}
-
-pub const STATUS_CLASSES: &[&str] = &["1xx", "2xx", "3xx", "4xx", "5xx", "none"];
-
-/// Index into `STATUS_CLASSES`; `None` is "no response".
-pub fn status_class(status: Option<http::StatusCode>) -> usize {
-    match status.map(|s| s.as_u16() / 100) {
-        Some(c @ 1..=5) => c as usize - 1,
-        _ => 5,
-    }
-}
-
-/// Handles for one route.
-struct RouteHandles {
-    label: String,
-    /// `[method][status_class]`
-    requests: Vec<[IntCounter; 6]>,
-    /// Indexed like `Metrics::pairs`; the pairs that can happen on the route are started at 0,
-    /// the rest registered on first use (so 100 routes do not cost 100 full catalogues).
-    failures: Vec<OnceLock<IntCounter>>,
-    findings: Vec<IntCounter>,
-    duration: Vec<Histogram>,
-    upstream_duration: Histogram,
-    preflights_unfollowed: IntCounter,
-}
-
-/// One generation's handles, indexed by its `RouteId`s; `unmatched` is last.
+/// One generation's routes' counts, indexed by its `RouteId`s; `unmatched` is last.
 pub struct RouteMetrics {
     metrics: Arc<Metrics>,
-    routes: Vec<RouteHandles>,
+    routes: Vec<Arc<RouteSeries>>,
 }
 
 pub struct Metrics {
     registry: Registry,
     families: RouteFamilies,
-    pairs: Vec<(Cause, Detail)>,
-    pair_index: HashMap<(Cause, Detail), usize>,
     pub token_remaining_lifetime: Histogram,
     pub clock_skew: Histogram,
     jwks_fetches: IntCounterVec,
@@ -97,16 +60,6 @@ pub struct Metrics {
     pub protection: Protection,
 }
 
-/// The families labelled by route.
-struct RouteFamilies {
-    requests: IntCounterVec,
-    failures: IntCounterVec,
-    findings: IntCounterVec,
-    duration: HistogramVec,
-    upstream_duration: HistogramVec,
-    preflights_unfollowed: IntCounterVec,
-}
-
 // === impl Metrics ===
 
 impl Metrics {
@@ -115,51 +68,6 @@ impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
 
-        let requests = IntCounterVec::new(
-            Opts::new(
-                "authlens_requests_total",
-                "Requests proxied, by route, method and status class.",
-            ),
-            &["route", "method", "status_class"],
-        )?;
-        let failures = IntCounterVec::new(
-            Opts::new(
-                "authlens_failures_total",
-                "Failed exchanges by classified cause.",
-            ),
-            &["category", "cause", "detail", "route"],
-        )?;
-        let findings = IntCounterVec::new(
-            Opts::new(
-                "authlens_findings_total",
-                "Things on-call should know that are not failures.",
-            ),
-            &["finding", "route"],
-        )?;
-        let duration = HistogramVec::new(
-            HistogramOpts::new(
-                "authlens_request_duration_seconds",
-                "Time from request head to response head.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["route", "status_class"],
-        )?;
-        let upstream_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "authlens_upstream_duration_seconds",
-                "Upstream round trip to the response head.",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["route"],
-        )?;
-        let preflights_unfollowed = IntCounterVec::new(
-            Opts::new(
-                "authlens_cors_preflights_unfollowed_total",
-                "Successful CORS preflights the browser never followed with the real request \
-                 (evidence it blocked the call).",
-            ),
-            &["route"],
-        )?;
         let token_remaining_lifetime = Histogram::with_opts(
             HistogramOpts::new(
                 "authlens_token_remaining_lifetime_seconds",
@@ -233,13 +141,7 @@ impl Metrics {
             .set(1);
 
         for collector in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(failures.clone()),
-            Box::new(findings.clone()),
-            Box::new(duration.clone()),
-            Box::new(upstream_duration.clone()),
-            Box::new(preflights_unfollowed.clone()),
-            Box::new(token_remaining_lifetime.clone()),
+            Box::new(token_remaining_lifetime.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(clock_skew.clone()),
             Box::new(jwks_fetches.clone()),
             Box::new(jwks_keys.clone()),
@@ -260,7 +162,6 @@ impl Metrics {
 
         let protection = Protection::register(&registry)?;
 
-        let pairs: Vec<(Cause, Detail)> = known_pairs().collect();
         Ok(Metrics {
             protection,
             registry,
@@ -275,16 +176,7 @@ impl Metrics {
             // `error` starts at 0 beside `ok`, so a rule on it sees the first failed reload.
             config_load_errors: reloads_vec.with_label_values(&["error"]),
             config_loads: reloads_vec.with_label_values(&["ok"]),
-            pair_index: pairs.iter().enumerate().map(|(i, p)| (*p, i)).collect(),
-            pairs,
-            families: RouteFamilies {
-                requests,
-                failures,
-                findings,
-                duration,
-                upstream_duration,
-                preflights_unfollowed,
-            },
+            families: RouteFamilies::new(),
             token_remaining_lifetime,
             clock_skew,
             jwks_fetches,
@@ -296,55 +188,34 @@ impl Metrics {
         })
     }
 
-    /// The Prometheus text exposition of everything registered.
+    /// The Prometheus text exposition of everything registered, then the route families.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let families = self.registry.gather();
         if let Err(e) = prometheus::TextEncoder::new().encode_utf8(&families, &mut out) {
             tracing::error!(error = %e, "encoding metrics failed");
         }
+        self.families.render(&mut out);
         out
     }
 
-    /// Handles for `policy`'s routes, every known combination started at 0; and the issuers'
-    /// key-set series.
+    /// The counts of `policy`'s routes, each showing at 0 the failures that can happen on it;
+    /// and the issuers' key-set series, all at 0 (alerts read a key set never fetched as a
+    /// timestamp of 0, and failed fetches with `increase()`).
     pub fn routes(self: &Arc<Self>, policy: &Policy) -> RouteMetrics {
         let f = &self.families;
         let routes = policy
             .routes
             .labels()
             .enumerate()
-            .map(|(i, route)| RouteHandles {
-                label: route.to_string(),
-                requests: METHOD_LABELS
-                    .iter()
-                    .map(|m| {
-                        std::array::from_fn(|c| {
-                            f.requests.with_label_values(&[route, m, STATUS_CLASSES[c]])
-                        })
-                    })
-                    .collect(),
-                failures: self
-                    .pairs
-                    .iter()
-                    .map(|&(c, d)| {
-                        let slot = OnceLock::new();
-                        if expected_on(policy, RouteId(i as u16), route, c) {
-                            let _ = slot.set(self.failure_series(c, d, route));
-                        }
-                        slot
-                    })
-                    .collect(),
-                findings: Finding::ALL
-                    .iter()
-                    .map(|x| f.findings.with_label_values(&[x.label(), route]))
-                    .collect(),
-                duration: STATUS_CLASSES
-                    .iter()
-                    .map(|c| f.duration.with_label_values(&[route, c]))
-                    .collect(),
-                upstream_duration: f.upstream_duration.with_label_values(&[route]),
-                preflights_unfollowed: f.preflights_unfollowed.with_label_values(&[route]),
+            .map(|(i, route)| {
+                let r = f.route(route);
+                for (p, &(cause, _)) in f.pairs.iter().enumerate() {
+                    if expected_on(policy, RouteId(i as u16), route, cause) {
+                        r.expect(p);
+                    }
+                }
+                r
             })
             .collect();
         for issuer in policy.key_issuers() {
@@ -364,30 +235,8 @@ impl Metrics {
     /// Removes the series of routes and issuers `old` had and `new` has not, so a reload does
     /// not leave dead rows behind. Counters of what stays are untouched.
     pub fn retire(&self, old: &Policy, new: &Policy) {
-        let f = &self.families;
-        for route in old
-            .routes
-            .labels()
-            .filter(|r| !new.routes.labels().any(|n| n == *r))
-        {
-            for m in METHOD_LABELS {
-                for c in STATUS_CLASSES {
-                    let _ = f.requests.remove_label_values(&[route, m, c]);
-                }
-            }
-            for (c, d) in &self.pairs {
-                let labels = [c.category().label(), c.label(), d.label(), route];
-                let _ = f.failures.remove_label_values(&labels);
-            }
-            for x in Finding::ALL {
-                let _ = f.findings.remove_label_values(&[x.label(), route]);
-            }
-            for c in STATUS_CLASSES {
-                let _ = f.duration.remove_label_values(&[route, c]);
-            }
-            let _ = f.upstream_duration.remove_label_values(&[route]);
-            let _ = f.preflights_unfollowed.remove_label_values(&[route]);
-        }
+        self.families
+            .retain(|route| new.routes.labels().any(|n| n == route));
         let kept = |name: &str| new.key_issuers().any(|i| i.name == name);
         for issuer in old.key_issuers().filter(|i| !kept(&i.name)) {
             let name = issuer.name.as_str();
@@ -401,23 +250,12 @@ impl Metrics {
         }
     }
 
-    fn failure_series(&self, cause: Cause, detail: Detail, route: &str) -> IntCounter {
-        self.families.failures.with_label_values(&[
-            cause.category().label(),
-            cause.label(),
-            detail.label(),
-            route,
-        ])
-    }
-
     /// A failure that belongs to no request (the health probe), counted under `unmatched`.
     pub fn failure_unrouted(&self, cause: Cause, detail: Detail) {
-        let detail = if self.pair_index.contains_key(&(cause, detail)) {
-            detail
-        } else {
-            Detail::None
-        };
-        self.failure_series(cause, detail, UNMATCHED).inc();
+        if let Some(i) = self.families.pair(cause, detail) {
+            let unmatched = self.families.route(UNMATCHED);
+            unmatched.failures[i].fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub fn jwks_fetch(&self, issuer: &str, result: FetchResult) {
@@ -457,7 +295,7 @@ impl RouteMetrics {
         &self.metrics
     }
 
-    fn route(&self, route: RouteId) -> &RouteHandles {
+    fn route(&self, route: RouteId) -> &RouteSeries {
         // An id from another generation falls back to `unmatched` rather than panicking.
         self.routes
             .get(route.0 as usize)
@@ -466,7 +304,7 @@ impl RouteMetrics {
 
     pub fn request(&self, route: RouteId, method: usize, status_class: usize, seconds: f64) {
         let r = self.route(route);
-        r.requests[method][status_class].inc();
+        r.requests[method][status_class].fetch_add(1, Ordering::Relaxed);
         r.duration[status_class].observe(seconds);
     }
 
@@ -475,28 +313,20 @@ impl RouteMetrics {
     }
 
     pub fn failure(&self, route: RouteId, cause: Cause, detail: Detail) {
-        let idx = self
-            .metrics
-            .pair_index
-            .get(&(cause, detail))
-            .or_else(|| self.metrics.pair_index.get(&(cause, Detail::None)));
-        if let Some(&i) = idx {
-            let r = self.route(route);
-            let (cause, detail) = self.metrics.pairs[i];
-            r.failures[i]
-                .get_or_init(|| self.metrics.failure_series(cause, detail, &r.label))
-                .inc();
+        if let Some(i) = self.metrics.families.pair(cause, detail) {
+            self.route(route).failures[i].fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// A preflight `Preflights::sweep` found unfollowed.
     pub fn cors_preflight_unfollowed(&self, route: RouteId) {
-        self.route(route).preflights_unfollowed.inc();
+        let r = self.route(route);
+        r.preflights_unfollowed.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn finding(&self, route: RouteId, finding: Finding) {
         let i = Finding::ALL.iter().position(|f| *f == finding).unwrap_or(0);
-        self.route(route).findings[i].inc();
+        self.route(route).findings[i].fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -48,12 +48,21 @@ pub fn jwt(header: &str, claims: &str) -> String {
 
 /// Resident set size of `pid` in bytes.
 pub fn rss(pid: u32) -> u64 {
+    status_bytes(pid, "VmRSS")
+}
+
+/// Anonymous resident memory (the heap, without the binary's file-backed pages) in bytes.
+pub fn rss_anon(pid: u32) -> u64 {
+    status_bytes(pid, "RssAnon")
+}
+
+fn status_bytes(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("VmRSS")
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
         * 1024
 }
 
