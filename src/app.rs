@@ -130,7 +130,7 @@ async fn serve(
     let shared = (0..workers::count(fixed.workers))
         .map(|_| {
             Ok(Shared {
-                client: upstream::build_client(&fixed.connector, &resolver, protocol)?,
+                client: upstream::UpstreamClient::build(&fixed.connector, &resolver, protocol)?,
                 generations: generations.clone(),
                 mode: Modes {
                     token_endpoint: token_endpoint.clone(),

@@ -39,7 +39,7 @@ impl Prober {
         resolver: &Resolver,
         metrics: Arc<Metrics>,
     ) -> Result<Self, CaError> {
-        let client = upstream::build_client(connector, resolver, connector.protocol.into())?;
+        let client = UpstreamClient::build(connector, resolver, connector.protocol.into())?;
         let mut parts = upstream.clone().into_parts();
         // Validation guarantees a path starting with `/`; fall back to the root otherwise.
         parts.path_and_query = Some(

@@ -5,6 +5,6 @@ mod client;
 mod errors;
 mod pool;
 
-pub use client::{Protocol, ResolveError, Resolver, UpstreamConnector, build_client, connector};
+pub use client::{Protocol, ResolveError, Resolver};
 pub use errors::transport_failure;
 pub use pool::{Outgoing, RequestError, UpstreamBody, UpstreamClient};

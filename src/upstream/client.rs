@@ -1,7 +1,6 @@
 //! The pooled keep-alive client to the upstream: plain HTTP or TLS (rustls), with a choice of
 //! resolver for the upstream's host name.
 
-use super::pool::{Outgoing, UpstreamClient};
 use crate::base::tls::{CaError, client_config};
 use crate::config::{ConnectorSettings, UpstreamProtocol};
 use http::Version;
@@ -157,20 +156,4 @@ pub fn connector(
         Protocol::H2c => builder.enable_http2().wrap_connector(http),
         Protocol::Auto => builder.enable_all_versions().wrap_connector(http),
     })
-}
-
-/// A worker's client, for any request body type the caller streams.
-pub fn build_client<B>(
-    settings: &ConnectorSettings,
-    resolver: &Resolver,
-    protocol: Protocol,
-) -> Result<UpstreamClient<B>, CaError>
-where
-    B: Outgoing,
-{
-    Ok(UpstreamClient::new(
-        connector(settings, resolver, protocol)?,
-        settings,
-        protocol,
-    ))
 }

@@ -4,7 +4,8 @@
 //! and no task spawned per request: hyper-util's legacy client spent about 1 µs of each
 //! request on those (docs/performance.md).
 
-use super::client::{Protocol, UpstreamConnector};
+use super::client::{Protocol, Resolver, UpstreamConnector, connector};
+use crate::base::tls::CaError;
 use crate::config::ConnectorSettings;
 use bytes::Bytes;
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -99,11 +100,20 @@ impl<B> UpstreamClient<B>
 where
     B: Outgoing,
 {
-    pub fn new(
-        connector: UpstreamConnector,
+    /// A worker's client, through the connector the health probe uses too.
+    pub fn build(
         settings: &ConnectorSettings,
+        resolver: &Resolver,
         protocol: Protocol,
-    ) -> Self {
+    ) -> Result<Self, CaError> {
+        Ok(Self::new(
+            connector(settings, resolver, protocol)?,
+            settings,
+            protocol,
+        ))
+    }
+
+    fn new(connector: UpstreamConnector, settings: &ConnectorSettings, protocol: Protocol) -> Self {
         let mut h1 = http1::Builder::new();
         // hyper's floor for its read buffer is 8 KiB.
         h1.max_buf_size(settings.max_header_bytes.max(8192))
