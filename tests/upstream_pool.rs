@@ -1,12 +1,14 @@
 //! The worker's own upstream pool, against the real binary: keep-alive connections are reused
 //! across requests and client connections, one the upstream closed while idle is replaced
 //! without a failed request, and after a reload that moves `upstream.url` no request goes to
-//! the old upstream on a pooled connection.
+//! the old upstream on a pooled connection; in a quiet spell an idle connection is closed after
+//! `upstream.idle_timeout`.
 
 mod support;
 
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,12 +18,14 @@ use support::upstream::reply;
 use support::{Authlens, send};
 use tokio::net::TcpListener;
 
-/// An HTTP/1.1 server on loopback that counts the connections it accepted and the requests it
-/// answered; `lifetime` closes each connection that long after it was accepted.
+/// An HTTP/1.1 and h2c server on loopback that counts the connections it accepted, the requests it
+/// answered and the connections that ended; `lifetime` closes each connection that long after
+/// it was accepted.
 struct Counting {
     addr: SocketAddr,
     connections: Arc<AtomicUsize>,
     requests: Arc<AtomicUsize>,
+    ended: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -31,22 +35,24 @@ impl Counting {
         let addr = listener.local_addr().expect("addr");
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (c, r) = (connections.clone(), requests.clone());
+        let ended = Arc::new(AtomicUsize::new(0));
+        let (c, r, e) = (connections.clone(), requests.clone(), ended.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 c.fetch_add(1, Ordering::SeqCst);
-                let r = r.clone();
+                let (r, e) = (r.clone(), e.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |_req| {
                         r.fetch_add(1, Ordering::SeqCst);
                         async { Ok::<_, std::convert::Infallible>(reply(200, &[], "ok")) }
                     });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection(TokioIo::new(stream), service);
                     match lifetime {
                         Some(t) => drop(tokio::time::timeout(t, conn).await),
                         None => drop(conn.await),
                     }
+                    e.fetch_add(1, Ordering::SeqCst);
                 });
             }
         });
@@ -54,6 +60,7 @@ impl Counting {
             addr,
             connections,
             requests,
+            ended,
             task,
         }
     }
@@ -68,6 +75,10 @@ impl Counting {
 
     fn requests(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    fn ended(&self) -> usize {
+        self.ended.load(Ordering::SeqCst)
     }
 }
 
@@ -142,4 +153,37 @@ async fn after_a_reload_moves_the_upstream_no_request_goes_to_the_old_one() {
         );
     }
     assert_eq!((old.requests(), new.requests()), (3, 3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_closed_after_the_idle_timeout_without_more_traffic() {
+    for protocol in ["http1", "h2c"] {
+        let upstream = Counting::start(None).await;
+        let authlens =
+            Authlens::with_config(&Authlens::config(&upstream.url(), "workers: 1\n").replace(
+                "upstream:\n  url:",
+                &format!("upstream:\n  protocol: {protocol}\n  idle_timeout: 300ms\n  url:"),
+            ));
+        assert_eq!(
+            send(get(&format!("{}/x", authlens.proxy))).await.status,
+            200
+        );
+        assert_eq!(upstream.ended(), 0, "{protocol}: closed at once");
+        // Nothing else happens: only authlens's own sweep can close it.
+        let started = std::time::Instant::now();
+        while upstream.ended() == 0 && started.elapsed() < Duration::from_secs(3) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            upstream.ended(),
+            1,
+            "{protocol}: the idle connection stayed open"
+        );
+        assert!(
+            started.elapsed() >= Duration::from_millis(200),
+            "{protocol}: closed before its idle timeout: {:?}",
+            started.elapsed()
+        );
+        assert_eq!((upstream.connections(), upstream.requests()), (1, 1));
+    }
 }

@@ -16,7 +16,8 @@ use hyper::client::conn::{http1, http2};
 use hyper_util::client::legacy::connect::Connection as _;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tower_service::Service;
@@ -60,7 +61,9 @@ struct Pool<B> {
     /// Most recently used last; expired ones are dropped from the front.
     idle: Mutex<Vec<Idle<B>>>,
     /// One HTTP/2 connection carries every request it can.
-    multiplexed: Mutex<Option<(Origin, http2::SendRequest<B>)>>,
+    multiplexed: Mutex<Option<Multiplexed<B>>>,
+    /// Set once the task that closes idle connections in a quiet spell is running.
+    sweeping: AtomicBool,
 }
 
 /// Where a connection goes: `upstream.url` reloads live, so a connection to the old URL's
@@ -88,6 +91,13 @@ struct Idle<B> {
     origin: Origin,
     sender: http1::SendRequest<B>,
     since: Instant,
+}
+
+struct Multiplexed<B> {
+    origin: Origin,
+    sender: http2::SendRequest<B>,
+    /// When a request last took it.
+    used: Instant,
 }
 
 enum Sender<B> {
@@ -129,6 +139,7 @@ where
                 idle_timeout: settings.idle_timeout,
                 idle: Mutex::default(),
                 multiplexed: Mutex::default(),
+                sweeping: AtomicBool::new(false),
             }),
         }
     }
@@ -164,11 +175,12 @@ where
     B: Outgoing,
 {
     fn checkout(&self, uri: &Uri) -> Option<Sender<B>> {
-        if let Some((origin, h2)) = &*lock(&self.multiplexed)
-            && origin.is(uri)
-            && !h2.is_closed()
+        if let Some(h2) = &mut *lock(&self.multiplexed)
+            && h2.origin.is(uri)
+            && !h2.sender.is_closed()
         {
-            return Some(Sender::H2(h2.clone()));
+            h2.used = Instant::now();
+            return Some(Sender::H2(h2.sender.clone()));
         }
         let mut idle = lock(&self.idle);
         while let Some(Idle {
@@ -184,7 +196,7 @@ where
         None
     }
 
-    async fn connect(&self, uri: &Uri) -> Result<Sender<B>, RequestError> {
+    async fn connect(self: &Arc<Self>, uri: &Uri) -> Result<Sender<B>, RequestError> {
         let mut connector = self.connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
@@ -201,7 +213,12 @@ where
                 .await
                 .map_err(RequestError::Handshake)?;
             tokio::spawn(conn);
-            *lock(&self.multiplexed) = Some((origin, sender.clone()));
+            *lock(&self.multiplexed) = Some(Multiplexed {
+                origin,
+                sender: sender.clone(),
+                used: Instant::now(),
+            });
+            self.sweep_from_now_on();
             return Ok(Sender::H2(sender));
         }
         let (sender, conn) = self
@@ -269,19 +286,57 @@ where
         }
     }
 
-    fn push(&self, origin: Origin, sender: http1::SendRequest<B>) {
+    fn push(self: &Arc<Self>, origin: Origin, sender: http1::SendRequest<B>) {
         let now = Instant::now();
         let mut idle = lock(&self.idle);
-        let expired = idle
-            .iter()
-            .take_while(|i| now.duration_since(i.since) > self.idle_timeout)
-            .count();
-        idle.drain(..expired);
+        self.drop_expired(&mut idle, now);
         idle.push(Idle {
             origin,
             sender,
             since: now,
         });
+        drop(idle);
+        self.sweep_from_now_on();
+    }
+
+    fn sweep_from_now_on(self: &Arc<Self>) {
+        if !self.sweeping.swap(true, Ordering::Relaxed) {
+            tokio::spawn(sweep(Arc::downgrade(self)));
+        }
+    }
+
+    /// Closes (drops) the HTTP/1.1 connections idle for longer than `idle_timeout`: the oldest
+    /// are first.
+    fn drop_expired(&self, idle: &mut Vec<Idle<B>>, now: Instant) {
+        let expired = idle
+            .iter()
+            .take_while(|i| now.duration_since(i.since) > self.idle_timeout)
+            .count();
+        idle.drain(..expired);
+    }
+}
+
+/// Without traffic nothing else would close an idle connection, so every half idle timeout
+/// the expired ones go (the HTTP/2 one when no request took it for that long). Ends with the
+/// pool.
+async fn sweep<B: Outgoing>(pool: Weak<Pool<B>>) {
+    let every = pool
+        .upgrade()
+        .map_or(Duration::ZERO, |p| p.idle_timeout / 2)
+        .max(Duration::from_millis(50));
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(pool) = pool.upgrade() else { return };
+        let now = Instant::now();
+        pool.drop_expired(&mut lock(&pool.idle), now);
+        // Dropping the last handle lets the HTTP/2 connection finish its streams and close.
+        let mut h2 = lock(&pool.multiplexed);
+        if h2
+            .as_ref()
+            .is_some_and(|m| now.duration_since(m.used) > pool.idle_timeout)
+        {
+            *h2 = None;
+        }
     }
 }
 
