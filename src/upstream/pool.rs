@@ -300,7 +300,8 @@ where
     }
 
     fn sweep_from_now_on(self: &Arc<Self>) {
-        if !self.sweeping.swap(true, Ordering::Relaxed) {
+        // A plain load first: this runs per request, the swap once.
+        if !self.sweeping.load(Ordering::Relaxed) && !self.sweeping.swap(true, Ordering::Relaxed) {
             tokio::spawn(sweep(Arc::downgrade(self)));
         }
     }
