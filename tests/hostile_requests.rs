@@ -12,6 +12,19 @@ use support::{Authlens, Upstream, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+const GOAWAY: u8 = 7;
+
+/// The types of the HTTP/2 frames in `bytes`, in order.
+fn frame_types(mut bytes: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    while bytes.len() >= 9 {
+        let len = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]) as usize;
+        types.push(bytes[3]);
+        bytes = bytes.get(9 + len..).unwrap_or_default();
+    }
+    types
+}
+
 fn get_with(headers: &str) -> Vec<u8> {
     format!("GET /api HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n").into_bytes()
 }
@@ -41,6 +54,16 @@ async fn every_refusal_of_the_listener_is_counted_and_logged_with_its_detail() {
         0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03,
     ];
     assert_eq!(status(&exchange(&proxy, &tls_hello).await), 400);
+    // h2c: the preface, then a SETTINGS frame 5 bytes long (a multiple of 6 is required):
+    // a protocol error, answered with GOAWAY. A client that ends cleanly after a good SETTINGS
+    // is no rejection.
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let bad_settings = [PREFACE, &[0, 0, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]].concat();
+    assert!(frame_types(&exchange(&proxy, &bad_settings).await).contains(&GOAWAY));
+    let good_settings = [PREFACE, &[0, 0, 0, 4, 0, 0, 0, 0, 0]].concat();
+    let mut s = TcpStream::connect(&proxy).await.unwrap();
+    s.write_all(&good_settings).await.unwrap();
+    drop(s);
 
     // Slowloris: a byte at a time, never finishing the head; a normal client is served
     // meanwhile.
@@ -80,7 +103,7 @@ async fn every_refusal_of_the_listener_is_counted_and_logged_with_its_detail() {
     for (detail, n) in [
         ("head_too_large", 1.0),
         ("too_many_headers", 1.0),
-        ("malformed", 2.0),
+        ("malformed", 3.0),
         ("head_timeout", 1.0),
     ] {
         assert_eq!(
@@ -93,14 +116,14 @@ async fn every_refusal_of_the_listener_is_counted_and_logged_with_its_detail() {
         assert_eq!(line["client.address"], "127.0.0.1");
         assert!(line["hint"].as_str().is_some_and(|h| !h.is_empty()));
     }
-    // Logs and metrics agree one for one: five lines for five rejections.
+    // Logs and metrics agree one for one: six lines for six rejections.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let lines = authlens
         .logs()
         .into_iter()
         .filter(|v| v["cause"] == "request_rejected")
         .count();
-    assert_eq!(lines, 5, "{}", authlens.raw_output());
+    assert_eq!(lines, 6, "{}", authlens.raw_output());
     assert!(!authlens.raw_output().contains("panicked"));
     // Only the two good requests reached the upstream.
     assert_eq!(upstream.seen().len(), 2);

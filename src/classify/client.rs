@@ -21,8 +21,9 @@ pub fn request_rejected(detail: Detail) -> Failure {
              slowloris)"
         }
         _ => {
-            "the client sent bytes that are not an HTTP request and got 400: a port scan, TLS \
-              spoken to a plain-HTTP port, or a broken client"
+            "the client sent bytes that are not a valid HTTP request and was refused (400 on \
+             HTTP/1.1, GOAWAY on h2c): a port scan, TLS spoken to a plain-HTTP port, or a \
+             broken client"
         }
     };
     let detail = if Cause::RequestRejected.details().contains(&detail) {

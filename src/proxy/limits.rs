@@ -139,7 +139,14 @@ pub fn rejection(
             Detail::TooManyHeaders
         });
     }
-    hyper.is_parse().then_some(Detail::Malformed)
+    if hyper.is_parse() {
+        return Some(Detail::Malformed);
+    }
+    // On h2c, a protocol error h2 itself found in what the client sent (it answers with
+    // GOAWAY); not one the client reported, nor a plain close.
+    let h2 = crate::base::error::chain(err).find_map(|e| e.downcast_ref::<h2::Error>())?;
+    (h2.is_library() && h2.reason().is_some_and(|r| r != h2::Reason::NO_ERROR))
+        .then_some(Detail::Malformed)
 }
 
 /// One open client connection: holds its place under `downstream.max_connections` and the
