@@ -73,6 +73,9 @@ pub struct ConnectorSettings {
     pub connect_timeout: Duration,
     pub idle_timeout: Duration,
     pub ca_file: Option<PathBuf>,
+    /// SHA-256 of `ca_file`'s bytes as read now: the connector reads the file once at start, so
+    /// a reload that finds other bytes at the same path must say a restart is needed.
+    pub ca_digest: Option<[u8; 32]>,
     pub protocol: UpstreamProtocol,
     /// Largest response head and most header fields accepted from the upstream.
     pub max_header_bytes: usize,
@@ -134,6 +137,7 @@ pub(super) fn build(c: &Config) -> Result<Settings, Vec<Problem>> {
                     connect_timeout: up.connect_timeout.get(),
                     idle_timeout: up.idle_timeout.get(),
                     ca_file: up.ca_file.as_ref().map(|f| f.value.clone()),
+                    ca_digest: up.ca_file.as_ref().and_then(|f| file_digest(&f.value)),
                     protocol: up.protocol,
                     max_header_bytes: up.max_header_bytes,
                     max_headers: up.max_headers,
@@ -355,4 +359,9 @@ fn routes(p: &mut Collector, c: &Config, names: &mut HashSet<String>) -> Vec<Rou
         });
     }
     out
+}
+
+fn file_digest(path: &std::path::Path) -> Option<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    std::fs::read(path).ok().map(|b| Sha256::digest(&b).into())
 }

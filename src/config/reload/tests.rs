@@ -67,3 +67,27 @@ fn source_without_a_file_is_the_flags_on_defaults() {
         "http://127.0.0.1:9/"
     );
 }
+
+#[test]
+fn new_bytes_in_the_same_upstream_ca_file_need_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let pem = || {
+        let key = rcgen::KeyPair::generate().unwrap();
+        rcgen::CertificateParams::new(vec!["ca.internal".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap()
+            .pem()
+    };
+    let yaml = format!("{BASE}  ca_file: {}\n", ca.display());
+    std::fs::write(&ca, pem()).unwrap();
+    let old = fixed(&yaml);
+    assert!(needs_restart(&old, &fixed(&yaml)).is_empty());
+    // A rotated CA written over the old file: the running connector still trusts the old one.
+    std::fs::write(&ca, pem()).unwrap();
+    assert_eq!(
+        needs_restart(&old, &fixed(&yaml)),
+        ["upstream (connect_timeout, idle_timeout, ca_file, protocol)"]
+    );
+}
