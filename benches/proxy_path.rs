@@ -94,7 +94,6 @@ fn request_facts_from_head(bencher: divan::Bencher<'_, '_>, routes: usize) {
 #[divan::bench]
 fn prepare_upstream_request(bencher: divan::Bencher<'_, '_>) {
     let policy = policy(1);
-    let upstream = "http://127.0.0.1:18080".parse().expect("uri");
     let conn = Connection {
         peer: PEER,
         tls: false,
@@ -106,7 +105,7 @@ fn prepare_upstream_request(bencher: divan::Bencher<'_, '_>) {
             (req, facts)
         })
         .bench_local_refs(|(req, facts)| {
-            prepare(req, &upstream, facts, &conn, Version::HTTP_11, false);
+            prepare(req, facts, &conn, Version::HTTP_11, false);
         });
 }
 

@@ -23,8 +23,8 @@ const USER_AGENT: &str = concat!("authlens-health/", env!("CARGO_PKG_VERSION"));
 
 pub struct Prober {
     client: UpstreamClient<Empty<Bytes>>,
-    /// The upstream's scheme and authority with the health path.
-    uri: Uri,
+    /// The health path; the client sends it to `upstream`'s origin.
+    path: Uri,
     /// The configured upstream URL, for the loopback probe on refusal.
     upstream: Uri,
     settings: HealthSettings,
@@ -40,18 +40,14 @@ impl Prober {
         metrics: Arc<Metrics>,
     ) -> Result<Self, CaError> {
         let client = UpstreamClient::build(connector, resolver, connector.protocol.into())?;
-        let mut parts = upstream.clone().into_parts();
         // Validation guarantees a path starting with `/`; fall back to the root otherwise.
-        parts.path_and_query = Some(
-            settings
-                .path
-                .parse()
-                .unwrap_or_else(|_| http::uri::PathAndQuery::from_static("/")),
-        );
-        let uri = Uri::from_parts(parts).unwrap_or_else(|_| upstream.clone());
+        let path = settings
+            .path
+            .parse::<http::uri::PathAndQuery>()
+            .map_or_else(|_| Uri::from_static("/"), Uri::from);
         Ok(Prober {
             client,
-            uri,
+            path,
             upstream: upstream.clone(),
             settings,
             metrics,
@@ -88,13 +84,13 @@ impl Prober {
     }
 
     async fn probe(&self) -> Result<StatusCode, TransportError> {
-        let mut req = Request::get(self.uri.clone())
+        let mut req = Request::get(self.path.clone())
             .body(Empty::new())
             .map_err(|_| TransportError::Other)?;
         req.headers_mut()
             .insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         let limit = self.settings.timeout;
-        let resp = match timeout(limit, self.client.request(req)).await {
+        let resp = match timeout(limit, self.client.request(&self.upstream, req)).await {
             Err(_elapsed) => return Err(TransportError::ResponseTimeout),
             Ok(Err(e)) => return Err(upstream::transport_failure(&e, &self.upstream).await),
             Ok(Ok(resp)) => resp,

@@ -38,7 +38,6 @@ pub async fn handle<M: Mode>(
     let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
     headers::prepare(
         &mut req,
-        &generation.upstream.uri,
         watch.get().request(),
         &conn,
         shared.protocol.version(),
@@ -53,7 +52,11 @@ pub async fn handle<M: Mode>(
 
     let sent = Instant::now();
     let timeout = generation.upstream.response_timeout;
-    let result = tokio::time::timeout(timeout, shared.client.request(req)).await;
+    let result = tokio::time::timeout(
+        timeout,
+        shared.client.request(&generation.upstream.uri, req),
+    )
+    .await;
     let upstream_time = sent.elapsed();
     // Phase 3.
     let error = match result {

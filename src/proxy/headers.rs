@@ -92,22 +92,21 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
 /// `upgrade` is `is_upgrade` of the request, which the caller has already asked.
 pub fn prepare<B>(
     req: &mut Request<B>,
-    upstream: &Uri,
     facts: &RequestFacts,
     conn: &Connection,
     version: Version,
     upgrade: bool,
 ) {
     let authority = req.uri().authority().cloned();
-    let path = req
-        .uri()
-        .path_and_query()
-        .cloned()
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    let mut parts = upstream.clone().into_parts();
-    parts.path_and_query = Some(path);
-    if let Ok(uri) = Uri::from_parts(parts) {
-        *req.uri_mut() = uri;
+    // The path alone: the upstream client puts it on the connection's origin (an h2 client's
+    // or an absolute-form URI names authlens, not the upstream; an authority-form one has none).
+    if req.uri().authority().is_some() || req.uri().path_and_query().is_none() {
+        let path = req
+            .uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/"));
+        *req.uri_mut() = Uri::from(path);
     }
     let from_h2 = req.version() == Version::HTTP_2;
     *req.version_mut() = version;

@@ -58,10 +58,7 @@ struct Pool<B> {
     h1: http1::Builder,
     h2: http2::Builder<TokioExecutor>,
     idle_timeout: Duration,
-    /// Most recently used last; expired ones are dropped from the front.
-    idle: Mutex<Vec<Idle<B>>>,
-    /// One HTTP/2 connection carries every request it can.
-    multiplexed: Mutex<Option<Multiplexed<B>>>,
+    conns: Mutex<Conns<B>>,
     /// Set once the task that closes idle connections in a quiet spell is running.
     sweeping: AtomicBool,
 }
@@ -84,6 +81,23 @@ impl Origin {
 
     fn is(&self, uri: &Uri) -> bool {
         self.scheme.as_ref() == uri.scheme() && self.authority.as_ref() == uri.authority()
+    }
+}
+
+/// The connections not carrying a request, under one lock (one lock per request).
+struct Conns<B> {
+    /// Idle HTTP/1.1 connections, most recently used last: expired ones are at the front.
+    idle: Vec<Idle<B>>,
+    /// One HTTP/2 connection carries every request it can.
+    multiplexed: Option<Multiplexed<B>>,
+}
+
+impl<B> Default for Conns<B> {
+    fn default() -> Self {
+        Conns {
+            idle: Vec::new(),
+            multiplexed: None,
+        }
     }
 }
 
@@ -137,36 +151,44 @@ where
                 h1,
                 h2,
                 idle_timeout: settings.idle_timeout,
-                idle: Mutex::default(),
-                multiplexed: Mutex::default(),
+                conns: Mutex::default(),
                 sweeping: AtomicBool::new(false),
             }),
         }
     }
 
-    /// Sends `req` (its URI absolute, the upstream's) on a reused or a new connection.
+    /// Sends `req` (its URI the path and query) to `upstream` (whose own path is not used) on
+    /// a reused or a new connection.
     pub async fn request(
         &self,
+        upstream: &Uri,
         req: Request<B>,
     ) -> Result<Response<UpstreamBody<B>>, RequestError> {
-        let sender = match self.pool.checkout(req.uri()) {
+        let sender = match self.pool.checkout(upstream) {
             Some(sender) => sender,
             // Boxed, like the retry below: a new connection's state would otherwise make every
             // exchange's future kilobytes larger, and hyper moves that future per request.
-            None => Box::pin(self.pool.connect(req.uri())).await?,
+            None => Box::pin(self.pool.connect(upstream)).await?,
         };
-        match self.pool.send(sender, req).await {
+        match self.pool.send(sender, upstream, req).await {
             Ok(resp) => Ok(resp),
             // A pooled connection the upstream closed just as it was taken gives the request
             // back unsent: it goes once more, on a new connection, whose outcome is the answer.
-            Err((_, Some(req))) => Box::pin(self.retry(req)).await,
+            Err((_, Some(req))) => Box::pin(self.retry(upstream, req)).await,
             Err((e, None)) => Err(e),
         }
     }
 
-    async fn retry(&self, req: Request<B>) -> Result<Response<UpstreamBody<B>>, RequestError> {
-        let sender = self.pool.connect(req.uri()).await?;
-        self.pool.send(sender, req).await.map_err(|(e, _)| e)
+    async fn retry(
+        &self,
+        upstream: &Uri,
+        req: Request<B>,
+    ) -> Result<Response<UpstreamBody<B>>, RequestError> {
+        let sender = self.pool.connect(upstream).await?;
+        self.pool
+            .send(sender, upstream, req)
+            .await
+            .map_err(|(e, _)| e)
     }
 }
 
@@ -174,38 +196,38 @@ impl<B> Pool<B>
 where
     B: Outgoing,
 {
-    fn checkout(&self, uri: &Uri) -> Option<Sender<B>> {
-        if let Some(h2) = &mut *lock(&self.multiplexed)
-            && h2.origin.is(uri)
+    fn checkout(&self, upstream: &Uri) -> Option<Sender<B>> {
+        let mut conns = lock(&self.conns);
+        if let Some(h2) = &mut conns.multiplexed
+            && h2.origin.is(upstream)
             && !h2.sender.is_closed()
         {
             h2.used = Instant::now();
             return Some(Sender::H2(h2.sender.clone()));
         }
-        let mut idle = lock(&self.idle);
         while let Some(Idle {
             origin,
             sender,
             since,
-        }) = idle.pop()
+        }) = conns.idle.pop()
         {
-            if origin.is(uri) && since.elapsed() <= self.idle_timeout && sender.is_ready() {
+            if origin.is(upstream) && since.elapsed() <= self.idle_timeout && sender.is_ready() {
                 return Some(Sender::H1(origin, sender, true));
             }
         }
         None
     }
 
-    async fn connect(self: &Arc<Self>, uri: &Uri) -> Result<Sender<B>, RequestError> {
+    async fn connect(self: &Arc<Self>, upstream: &Uri) -> Result<Sender<B>, RequestError> {
         let mut connector = self.connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
             .map_err(RequestError::Connect)?;
         let io = connector
-            .call(uri.clone())
+            .call(upstream.clone())
             .await
             .map_err(RequestError::Connect)?;
-        let origin = Origin::of(uri);
+        let origin = Origin::of(upstream);
         if self.protocol == Protocol::H2c || io.connected().is_negotiated_h2() {
             let (sender, conn) = self
                 .h2
@@ -213,7 +235,7 @@ where
                 .await
                 .map_err(RequestError::Handshake)?;
             tokio::spawn(conn);
-            *lock(&self.multiplexed) = Some(Multiplexed {
+            lock(&self.conns).multiplexed = Some(Multiplexed {
                 origin,
                 sender: sender.clone(),
                 used: Instant::now(),
@@ -234,15 +256,12 @@ where
     async fn send(
         self: &Arc<Self>,
         sender: Sender<B>,
+        upstream: &Uri,
         mut req: Request<B>,
     ) -> Result<Response<UpstreamBody<B>>, (RequestError, Option<Request<B>>)> {
         match sender {
             Sender::H2(mut sender) => {
-                // HTTP/2 carries the host as `:authority` (the upstream's, from the URL): a
-                // `Host` that differs from it is not allowed there (RFC 9113 §8.3.1), and
-                // `X-Forwarded-Host` keeps the client's. This holds for h2c and for h2 chosen
-                // by ALPN alike.
-                req.headers_mut().remove(header::HOST);
+                h2_form(&mut req, upstream);
                 match sender.try_send_request(req).await {
                     Ok(resp) => Ok(resp.map(|b| UpstreamBody::new(b, None))),
                     Err(mut e) => {
@@ -252,7 +271,7 @@ where
                 }
             }
             Sender::H1(origin, mut sender, reused) => {
-                origin_form(&mut req);
+                h1_form(&mut req, upstream);
                 match sender.try_send_request(req).await {
                     Ok(resp) => {
                         let back = Back {
@@ -264,7 +283,6 @@ where
                     }
                     Err(mut e) => {
                         let unsent = e.take_message().filter(|_| reused);
-                        let unsent = unsent.map(|req| absolute(req, &origin));
                         Err((RequestError::Send(e.into_error()), unsent))
                     }
                 }
@@ -287,15 +305,11 @@ where
     }
 
     fn push(self: &Arc<Self>, origin: Origin, sender: http1::SendRequest<B>) {
-        let now = Instant::now();
-        let mut idle = lock(&self.idle);
-        self.drop_expired(&mut idle, now);
-        idle.push(Idle {
+        lock(&self.conns).idle.push(Idle {
             origin,
             sender,
-            since: now,
+            since: Instant::now(),
         });
-        drop(idle);
         self.sweep_from_now_on();
     }
 
@@ -304,16 +318,6 @@ where
         if !self.sweeping.load(Ordering::Relaxed) && !self.sweeping.swap(true, Ordering::Relaxed) {
             tokio::spawn(sweep(Arc::downgrade(self)));
         }
-    }
-
-    /// Closes (drops) the HTTP/1.1 connections idle for longer than `idle_timeout`: the oldest
-    /// are first.
-    fn drop_expired(&self, idle: &mut Vec<Idle<B>>, now: Instant) {
-        let expired = idle
-            .iter()
-            .take_while(|i| now.duration_since(i.since) > self.idle_timeout)
-            .count();
-        idle.drain(..expired);
     }
 }
 
@@ -329,52 +333,56 @@ async fn sweep<B: Outgoing>(pool: Weak<Pool<B>>) {
         tokio::time::sleep(every).await;
         let Some(pool) = pool.upgrade() else { return };
         let now = Instant::now();
-        pool.drop_expired(&mut lock(&pool.idle), now);
+        let expired = |since: Instant| now.duration_since(since) > pool.idle_timeout;
+        let mut conns = lock(&pool.conns);
+        let old = conns.idle.iter().take_while(|i| expired(i.since)).count();
+        conns.idle.drain(..old);
         // Dropping the last handle lets the HTTP/2 connection finish its streams and close.
-        let mut h2 = lock(&pool.multiplexed);
-        if h2
-            .as_ref()
-            .is_some_and(|m| now.duration_since(m.used) > pool.idle_timeout)
-        {
-            *h2 = None;
+        if conns.multiplexed.as_ref().is_some_and(|m| expired(m.used)) {
+            conns.multiplexed = None;
         }
     }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Nothing is left half-done under these locks.
+    // Nothing is left half-done under this lock.
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// HTTP/1.1 names the target by path (origin form) and the host by `Host`; an HTTP/2 client
-/// without `Host` gets the upstream's.
-fn origin_form<B>(req: &mut Request<B>) {
+/// HTTP/1.1 names the target by path (origin form) and the host by `Host`; an HTTP/2 client's
+/// request without `Host` gets the upstream's. A request given back unsent by an HTTP/2
+/// connection has an absolute URI: it goes back to its path.
+fn h1_form<B>(req: &mut Request<B>, upstream: &Uri) {
     if !req.headers().contains_key(header::HOST)
-        && let Some(host) = req
-            .uri()
+        && let Some(host) = upstream
             .authority()
             .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
     {
         req.headers_mut().insert(header::HOST, host);
     }
-    let path = req
-        .uri()
-        .path_and_query()
-        .cloned()
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    *req.uri_mut() = Uri::from(path);
+    if req.uri().scheme().is_some() {
+        *req.uri_mut() = Uri::from(path_of(req.uri()));
+    }
 }
 
-/// Undoes `origin_form` on a request that was never sent, for a retry on a new connection.
-fn absolute<B>(mut req: Request<B>, origin: &Origin) -> Request<B> {
+/// HTTP/2 carries the host as `:authority` (the upstream's, from the URL): a `Host` that
+/// differs from it is not allowed there (RFC 9113 §8.3.1), and `X-Forwarded-Host` keeps the
+/// client's. This holds for h2c and for h2 chosen by ALPN alike.
+fn h2_form<B>(req: &mut Request<B>, upstream: &Uri) {
+    req.headers_mut().remove(header::HOST);
     let mut parts = http::uri::Parts::default();
-    parts.scheme = origin.scheme.clone();
-    parts.authority = origin.authority.clone();
-    parts.path_and_query = req.uri().path_and_query().cloned();
+    parts.scheme = upstream.scheme().cloned();
+    parts.authority = upstream.authority().cloned();
+    parts.path_and_query = Some(path_of(req.uri()));
     if let Ok(uri) = Uri::from_parts(parts) {
         *req.uri_mut() = uri;
     }
-    req
+}
+
+fn path_of(uri: &Uri) -> PathAndQuery {
+    uri.path_and_query()
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"))
 }
 
 /// The way home for an HTTP/1.1 connection once its response has been read to the end.
@@ -448,24 +456,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origin_form_keeps_the_host_and_a_retry_gets_the_absolute_uri_back() {
-        let uri: Uri = "https://api.internal:8443/v1/items?page=2".parse().unwrap();
-        let mut req = Request::get(uri.clone()).body(()).unwrap();
-        origin_form(&mut req);
+    fn http1_gets_the_path_and_the_upstream_host_http2_the_absolute_uri_and_no_host() {
+        let upstream: Uri = "https://api.internal:8443/ignored".parse().unwrap();
+        let mut req = Request::get("/v1/items?page=2").body(()).unwrap();
+        h1_form(&mut req, &upstream);
         assert_eq!(req.uri(), "/v1/items?page=2");
         assert_eq!(req.headers()[header::HOST], "api.internal:8443");
-        let req = absolute(req, &Origin::of(&uri));
-        assert_eq!(req.uri(), &uri);
+        // Refused unsent by an HTTP/2 connection, then sent on HTTP/1.1: back to the path.
+        h2_form(&mut req, &upstream);
+        assert_eq!(req.uri(), "https://api.internal:8443/v1/items?page=2");
+        assert!(req.headers().get(header::HOST).is_none());
+        h1_form(&mut req, &upstream);
+        assert_eq!(req.uri(), "/v1/items?page=2");
+        assert_eq!(req.headers()[header::HOST], "api.internal:8443");
     }
 
     #[test]
-    fn a_client_host_is_kept_and_an_empty_path_becomes_the_root() {
-        let uri: Uri = "http://10.0.0.7:8080".parse().unwrap();
-        let mut req = Request::get(uri)
+    fn a_client_host_is_kept_on_http1() {
+        let upstream: Uri = "http://10.0.0.7:8080".parse().unwrap();
+        let mut req = Request::get("/")
             .header(header::HOST, "api.example")
             .body(())
             .unwrap();
-        origin_form(&mut req);
+        h1_form(&mut req, &upstream);
         assert_eq!(req.uri(), "/");
         assert_eq!(req.headers()[header::HOST], "api.example");
     }
